@@ -1,0 +1,90 @@
+"""WISE Portal: the application factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import CONFIGS, INSTANCE_DIR
+
+
+def create_app(config_name: str | None = None, overrides: Mapping | None = None) -> Flask:
+    """Build the app for `config_name` (development, testing, production; default from
+    PORTAL_ENV, else development), with `overrides` applied last."""
+    config_name = config_name or os.environ.get("PORTAL_ENV", "development")
+    if config_name not in CONFIGS:
+        raise RuntimeError(f"Unknown PORTAL_ENV {config_name!r}; use one of {sorted(CONFIGS)}")
+    config_class = CONFIGS[config_name]
+    root = Path(__file__).resolve().parent.parent
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(root / "templates"),
+        static_folder="static",
+    )
+    app.config.from_object(config_class)
+    if overrides:
+        app.config.update(overrides)
+    config_class.finalise(app.config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///") and config_name == "development":
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    if any(app.config[k] for k in ("PROXY_FIX_X_FOR", "PROXY_FIX_X_PROTO", "PROXY_FIX_X_HOST")):
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=app.config["PROXY_FIX_X_FOR"],
+            x_proto=app.config["PROXY_FIX_X_PROTO"],
+            x_host=app.config["PROXY_FIX_X_HOST"],
+        )
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from portal.core import db as core_db
+    from portal.core import web
+    from portal.core.i18n import select_locale
+    from portal.extensions import babel, csrf, db, login_manager, migrate
+
+    web.configure_logging(app)
+    db.init_app(app)
+    with app.app_context():
+        core_db.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories="translations")
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    web.init_request_hooks(app)
+
+    from portal.core.templating import init_templating
+
+    init_templating(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.accounts import bp as accounts_bp
+    from portal.core.cli import portal_cli
+    from portal.core.errors import register_error_handlers
+    from portal.home import bp as home_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(accounts_bp)
+    register_error_handlers(app)
+
+    from portal import demo  # noqa: F401  (adds `flask portal demo`)
+
+    app.cli.add_command(portal_cli)

@@ -1,0 +1,406 @@
+"""Account pages: log in and out, passwords, setup codes, preferences, account management."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.accounts import bp, policies, services
+from portal.accounts.forms import (
+    AccountForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordChangeForm,
+    PreferencesForm,
+    SetupCodeForm,
+)
+from portal.accounts.models import Role, User, UserRole
+from portal.accounts.pdf import setup_sheet_pdf
+from portal.core.errors import DomainError
+from portal.core.htmx import hx_redirect, render
+from portal.core.urls import safe_next
+from portal.extensions import db, login_manager
+
+PAGE_SIZE = 25
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    """Server-side session check: the cookie's token must match the user's current token."""
+    user_id, _sep, token = (session_id or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+def _client_ip() -> str:
+    return request.remote_addr or "-"
+
+
+def _form_error(form, error: DomainError) -> None:
+    """Show a service's refusal next to the field it concerns, or above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        form.form_errors.append(str(error.message))
+
+
+def _start_session(user: User) -> None:
+    session.clear()  # a fresh session (and CSRF token) after logging in: no session fixation
+    login_user(user)
+    session.permanent = True
+    if user.locale:
+        session["locale"] = user.locale
+
+
+# --- Log in and out ---------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = safe_next(request.values.get("next"), url_for("home.index"))
+    if current_user.is_authenticated:
+        return redirect(next_url)
+    form = LoginForm()
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            attempt = services.record_attempt(form.username.data, _client_ip())
+            db.session.commit()  # counted before the password is checked, whatever happens next
+            try:
+                user = services.authenticate(attempt, form.password.data, current_app.config)
+            except services.LoginFailed as error:
+                db.session.rollback()
+                _form_error(form, error)
+            else:
+                db.session.commit()
+                _start_session(user)
+                current_app.logger.info("User %s logged in", user.id)
+                return hx_redirect(next_url)
+    return render("accounts/login.html", fragment="accounts/_login_form.html", status=status,
+                  form=form, next_url=next_url)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if current_user.is_authenticated:
+        services.logout_everywhere(current_user)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are logged out. See you soon."), "success")
+    return hx_redirect(url_for("accounts.login"))
+
+
+# --- Own account ------------------------------------------------------------------------------
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = PreferencesForm(obj=current_user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.locale.data = current_user.locale or ""
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                services.update_preferences(current_user, form.locale.data, form.email.data)
+            except DomainError as error:
+                db.session.rollback()
+                _form_error(form, error)
+            else:
+                db.session.commit()
+                session["locale"] = current_user.locale
+                flash(_("Your choices are saved."), "success")
+                return redirect(url_for("accounts.account"))
+    return render("accounts/account.html", status=status, form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                user = services.change_password(
+                    current_user, form.current_password.data, form.new_password.data, form.confirm.data
+                )
+            except DomainError as error:
+                db.session.rollback()
+                _form_error(form, error)
+            else:
+                db.session.commit()
+                _start_session(user)  # this device stays logged in; every other one is out
+                flash(_("Your password is changed. You are logged out on your other devices."), "success")
+                return redirect(url_for("accounts.account"))
+    return render("accounts/password.html", status=status, form=form)
+
+
+# --- Setup codes and password reset -----------------------------------------------------------
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def redeem_setup_code():
+    form = SetupCodeForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = request.args["code"][:40]
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            attempt = services.record_attempt(services.SETUP_CODE_KEY, _client_ip())
+            db.session.commit()
+            try:
+                user = services.redeem_setup_code(
+                    attempt, form.code.data, form.new_password.data, form.confirm.data, current_app.config
+                )
+            except DomainError as error:
+                db.session.rollback()
+                if error.status_code == 429:
+                    raise
+                _form_error(form, error)
+            else:
+                db.session.commit()
+                _start_session(user)
+                flash(_("Welcome, %(name)s! Your password is ready. You are logged in.", name=user.display_name), "success")
+                return redirect(url_for("home.index"))
+    return render("accounts/setup.html", status=status, form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            attempt = services.record_attempt(services.RESET_REQUEST_KEY, _client_ip())
+            db.session.commit()
+            base = current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
+            services.request_password_reset(
+                attempt,
+                form.identifier.data,
+                lambda token: base + url_for("accounts.reset_password", token=token),
+                current_app.config,
+            )
+            db.session.commit()
+            return render("accounts/forgot_sent.html")
+    return render("accounts/forgot.html", status=status, form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    if services.find_reset_token(token) is None:
+        return render("accounts/reset_invalid.html", status=404)
+    form = NewPasswordForm()
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                services.reset_password(token, form.new_password.data, form.confirm.data)
+            except DomainError as error:
+                db.session.rollback()
+                _form_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("Your password is changed. You can log in now."), "success")
+                return redirect(url_for("accounts.login"))
+    return render("accounts/reset.html", status=status, form=form, token=token)
+
+
+# --- Managing accounts (administrators; setup codes also counsellors) -------------------------
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _account_query(search: str, role: str | None):
+    query = sa.select(User)
+    if search:
+        like = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            sa.or_(
+                User.username.like(like, escape="\\"),
+                sa.func.lower(User.display_name).like(like, escape="\\"),
+                sa.func.lower(User.email).like(like, escape="\\"),
+            )
+        )
+    if role:
+        query = query.where(User.role_grants.any(role=role))
+    return query
+
+
+def _page_number() -> int:
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 100000 else 1
+
+
+def _paginate(query):
+    page = _page_number()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    users = db.session.scalars(
+        query.order_by(sa.func.lower(User.display_name), User.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return users, page, pages, total
+
+
+@bp.route("/accounts")
+@login_required
+def list_accounts():
+    _require(policies.can_manage_accounts(current_user))
+    search = request.args.get("q", "").strip()[:100]
+    role = request.args.get("role", "")
+    role = role if role in {r.value for r in Role} else None
+    users, page, pages, total = _paginate(_account_query(search, role))
+    return render("accounts/manage/index.html", fragment="accounts/manage/_results.html",
+                  users=users, page=page, pages=pages, total=total, search=search, role=role)
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+@login_required
+def create_account():
+    _require(policies.can_manage_accounts(current_user))
+    form = AccountForm()
+    if request.method == "GET":
+        form.roles.data = [Role.MEMBER.value]
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                user = services.create_user(current_user, _account_data(form))
+            except DomainError as error:
+                db.session.rollback()
+                _form_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("The account of %(name)s is created. Print a setup code so they can choose a password.", name=user.display_name), "success")
+                return redirect(url_for("accounts.edit_account", user_id=user.id))
+    return render("accounts/manage/edit.html", status=status, form=form, user=None)
+
+
+def _account_data(form: AccountForm) -> services.AccountData:
+    return services.AccountData(
+        username=form.username.data,
+        display_name=form.display_name.data,
+        email=form.email.data,
+        locale=form.locale.data,
+        roles=frozenset(Role(r) for r in form.roles.data),
+    )
+
+
+@bp.route("/accounts/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def edit_account(user_id: int):
+    user = _user_or_404(user_id)
+    _require(policies.can_manage_accounts(current_user))
+    form = AccountForm(obj=user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.roles.data = sorted(r.value for r in user.roles)
+        form.locale.data = user.locale or ""
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                services.update_user(current_user, user, _account_data(form))
+            except DomainError as error:
+                db.session.rollback()
+                _form_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("The changes are saved."), "success")
+                return redirect(url_for("accounts.edit_account", user_id=user.id))
+    return render("accounts/manage/edit.html", status=status, form=form, user=user, confirm_form=ConfirmForm())
+
+
+@bp.route("/accounts/<int:user_id>/disable", methods=["POST"])
+@login_required
+def disable_account(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.route("/accounts/<int:user_id>/enable", methods=["POST"])
+@login_required
+def enable_account(user_id: int):
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool):
+    user = _user_or_404(user_id)
+    _require(policies.can_manage_accounts(current_user))
+    try:
+        services.set_user_active(current_user, user, active)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        if active:
+            flash(_("The account of %(name)s is enabled.", name=user.display_name), "success")
+        else:
+            flash(_("The account of %(name)s is disabled. All their sessions are ended.", name=user.display_name), "success")
+    return redirect(url_for("accounts.edit_account", user_id=user.id))
+
+
+@bp.route("/setup-codes")
+@login_required
+def list_setup_codes():
+    _require(policies.can_issue_setup_codes(current_user))
+    search = request.args.get("q", "").strip()[:100]
+    query = _account_query(search, None).where(User.active.is_(True))
+    if not policies.can_manage_accounts(current_user):
+        # Counsellors see plain member accounts only (see policies.can_issue_setup_code).
+        query = query.where(~User.role_grants.any(UserRole.role != Role.MEMBER.value))
+    users, page, pages, total = _paginate(query)
+    return render("accounts/setup_codes.html", fragment="accounts/_setup_code_results.html",
+                  users=users, page=page, pages=pages, total=total, search=search,
+                  confirm_form=ConfirmForm())
+
+
+@bp.route("/accounts/<int:user_id>/setup-code", methods=["POST"])
+@login_required
+def issue_setup_code(user_id: int):
+    user = _user_or_404(user_id)
+    _require(policies.can_issue_setup_code(current_user, user))
+    form = ConfirmForm()
+    if not form.validate():
+        abort(400)
+    try:
+        code, plain = services.issue_setup_code(current_user, user, current_app.config)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("accounts.list_setup_codes"))
+    base = current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
+    pdf = setup_sheet_pdf(user, code, plain, base + url_for("accounts.redeem_setup_code"))
+    db.session.commit()
+    current_app.logger.info("User %s printed a setup code for user %s", current_user.id, user.id)
+    response = current_app.response_class(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="setup-code-{user.username}.pdf"'
+    return response

@@ -1,0 +1,25 @@
+"""Language choice: the user's preference, else the session's, else the browser's."""
+
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+
+
+def available_languages() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    languages = available_languages()
+    preferred = getattr(current_user, "locale", None) if current_user else None
+    if preferred in languages:
+        return preferred
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
