@@ -82,6 +82,10 @@ class Config:
     LOGIN_MAX_FAILURES_PER_IP = _env_int("LOGIN_MAX_FAILURES_PER_IP", 50)
     LOGIN_WINDOW_SECONDS = _env_int("LOGIN_WINDOW_SECONDS", 15 * 60)
 
+    ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_KIB = _env_int("ARGON2_MEMORY_KIB", 65536)
+    ARGON2_PARALLELISM = _env_int("ARGON2_PARALLELISM", 4)
+
     SETUP_CODE_VALID_DAYS = _env_int("SETUP_CODE_VALID_DAYS", 14)
     PASSWORD_RESET_VALID_MINUTES = _env_int("PASSWORD_RESET_VALID_MINUTES", 60)
 
@@ -121,6 +125,10 @@ class TestingConfig(Config):
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 2  # nothing listens there: tests that send mail bring their own server
     MAIL_TIMEOUT_SECONDS = 2
+    # argon2id still, at a cost that keeps the suite fast; production keeps the strong default.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_KIB = 1024
+    ARGON2_PARALLELISM = 1
 
     @staticmethod
     def finalise(settings: dict) -> None:
@@ -139,7 +147,10 @@ class ProductionConfig(Config):
         """Refuse to start without the settings that have no safe default."""
         missing = [
             env_name
-            for env_name, key in (("SECRET_KEY", "SECRET_KEY"), ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"))
+            for env_name, key in (
+                ("SECRET_KEY", "SECRET_KEY"),
+                ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"),
+            )
             if not settings.get(key)
         ]
         if missing:

@@ -30,7 +30,10 @@ def create_app(config_name: str | None = None, overrides: Mapping | None = None)
     if overrides:
         app.config.update(overrides)
     config_class.finalise(app.config)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///") and config_name == "development":
+    if (
+        app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+        and config_name == "development"
+    ):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     if any(app.config[k] for k in ("PROXY_FIX_X_FOR", "PROXY_FIX_X_PROTO", "PROXY_FIX_X_HOST")):
@@ -58,11 +61,16 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         core_db.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
-    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
-                     render_as_batch=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+        render_as_batch=True,
+    )
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories="translations")
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to see this page.")

@@ -14,8 +14,13 @@ from portal.extensions import db
 @portal_cli.command("create-user")
 @click.argument("username")
 @click.option(
-    "--role", "roles", multiple=True, default=["member"], show_default=True,
-    type=click.Choice([r.value for r in Role]), help="Global role; repeat for several.",
+    "--role",
+    "roles",
+    multiple=True,
+    default=["member"],
+    show_default=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Global role; repeat for several.",
 )
 @click.option("--name", "display_name", help="The person's name (default: the username).")
 @click.option("--email", help="Optional e-mail address, for password resets.")
@@ -38,4 +43,6 @@ def create_user_command(username, roles, display_name, email, locale, password) 
         db.session.rollback()
         raise click.ClickException(str(error.message)) from error
     db.session.commit()
-    click.echo(f"Created {user.username} with roles: {', '.join(sorted(r.value for r in user.roles))}")
+    click.echo(
+        f"Created {user.username} with roles: {', '.join(sorted(r.value for r in user.roles))}"
+    )

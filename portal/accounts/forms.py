@@ -42,12 +42,18 @@ class MultiCheckboxField(SelectMultipleField):
 class LoginForm(FlaskForm):
     username = StringField(
         _l("Username"),
-        validators=[DataRequired(_l("Write your username.")), Length(max=64, message=_l("This username is too long."))],
+        validators=[
+            DataRequired(_l("Write your username.")),
+            Length(max=64, message=_l("This username is too long.")),
+        ],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(_l("Write your password.")), Length(max=MAX_LENGTH, message=_l("This password is too long."))],
+        validators=[
+            DataRequired(_l("Write your password.")),
+            Length(max=MAX_LENGTH, message=_l("This password is too long.")),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -89,15 +95,25 @@ class SetupCodeForm(NewPasswordForm):
     code = StringField(
         _l("Your setup code"),
         description=_l("It is on the paper you were given, for example ACDE-FGHJ-KMNP."),
-        validators=[DataRequired(_l("Write the code from your paper.")), Length(max=40, message=_l("This code is too long."))],
-        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters", "spellcheck": "false"},
+        validators=[
+            DataRequired(_l("Write the code from your paper.")),
+            Length(max=40, message=_l("This code is too long.")),
+        ],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+        },
     )
 
 
 class ForgotPasswordForm(FlaskForm):
     identifier = StringField(
         _l("Your username or e-mail address"),
-        validators=[DataRequired(_l("Write your username or your e-mail address.")), Length(max=254, message=_l("This is too long."))],
+        validators=[
+            DataRequired(_l("Write your username or your e-mail address.")),
+            Length(max=254, message=_l("This is too long.")),
+        ],
         render_kw={"autocomplete": "username", "autocapitalize": "none"},
     )
 
@@ -107,7 +123,11 @@ class PreferencesForm(FlaskForm):
     email = EmailField(
         _l("E-mail address (optional)"),
         description=_l("Only used to send you a link if you forget your password."),
-        validators=[Optional(), Length(max=254, message=_l("This e-mail address is too long.")), Email(message=_l("This e-mail address is not valid."))],
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("This e-mail address is too long.")),
+            Email(message=_l("This e-mail address is not valid.")),
+        ],
         render_kw={"autocomplete": "email"},
     )
 
@@ -116,16 +136,26 @@ class AccountForm(FlaskForm):
     username = StringField(
         _l("Username"),
         description=_l("3 to 40 letters, digits, dots or dashes. For example: amina.diallo"),
-        validators=[DataRequired(_l("Write a username.")), Length(min=3, max=40, message=_l("A username has 3 to 40 characters."))],
+        validators=[
+            DataRequired(_l("Write a username.")),
+            Length(min=3, max=40, message=_l("A username has 3 to 40 characters.")),
+        ],
         render_kw={"autocapitalize": "none", "spellcheck": "false"},
     )
     display_name = StringField(
         _l("Name"),
-        validators=[DataRequired(_l("Write the person's name.")), Length(max=120, message=_l("A name has at most 120 characters."))],
+        validators=[
+            DataRequired(_l("Write the person's name.")),
+            Length(max=120, message=_l("A name has at most 120 characters.")),
+        ],
     )
     email = EmailField(
         _l("E-mail address (optional)"),
-        validators=[Optional(), Length(max=254, message=_l("This e-mail address is too long.")), Email(message=_l("This e-mail address is not valid."))],
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("This e-mail address is too long.")),
+            Email(message=_l("This e-mail address is not valid.")),
+        ],
     )
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validate_choice=True)
     roles = MultiCheckboxField(

@@ -6,6 +6,7 @@ At least 8 characters, long passphrases welcome (up to 256), no composition rule
 
 from __future__ import annotations
 
+import contextlib
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -17,11 +18,38 @@ MAX_LENGTH = 256
 
 _hasher = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
 
+
+def configure_hasher(config) -> None:
+    """Use the argon2id cost from the configuration (tests use a cheap one to stay fast)."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(
+        time_cost=config.get("ARGON2_TIME_COST", 3),
+        memory_cost=config.get("ARGON2_MEMORY_KIB", 65536),
+        parallelism=config.get("ARGON2_PARALLELISM", 4),
+    )
+    _DUMMY_HASH = _hasher.hash("dummy password for timing")
+
+
 # Common in French-speaking countries and missing from the English-centred list.
 _FRENCH_COMMON = {
-    "motdepasse", "motdepasse1", "motdepasse123", "azertyuiop", "azerty123", "azertyui",
-    "soleil123", "bonjour123", "doudou123", "chouchou", "marseille", "marseille13",
-    "loulou123", "jetaime123", "coucou123", "nicolas1", "camille1", "football1",
+    "motdepasse",
+    "motdepasse1",
+    "motdepasse123",
+    "azertyuiop",
+    "azerty123",
+    "azertyui",
+    "soleil123",
+    "bonjour123",
+    "doudou123",
+    "chouchou",
+    "marseille",
+    "marseille13",
+    "loulou123",
+    "jetaime123",
+    "coucou123",
+    "nicolas1",
+    "camille1",
+    "football1",
 }
 # A dummy hash, verified when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = _hasher.hash("dummy password for timing")
@@ -31,7 +59,9 @@ _DUMMY_HASH = _hasher.hash("dummy password for timing")
 def _common_passwords() -> frozenset[str]:
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-    return frozenset(p for p in FREQUENCY_LISTS["passwords"] if len(p) >= MIN_LENGTH) | _FRENCH_COMMON
+    return (
+        frozenset(p for p in FREQUENCY_LISTS["passwords"] if len(p) >= MIN_LENGTH) | _FRENCH_COMMON
+    )
 
 
 def password_problem(password: str, username: str | None = None):
@@ -44,7 +74,9 @@ def password_problem(password: str, username: str | None = None):
     if normalised in _common_passwords():
         return _l("This password is too common. Choose another one, for example three words.")
     if len(set(normalised)) <= 2:
-        return _l("This password is too easy to guess. Choose another one, for example three words.")
+        return _l(
+            "This password is too easy to guess. Choose another one, for example three words."
+        )
     if username and normalised == username.strip().lower():
         return _l("Your password must not be your username.")
     return None
@@ -56,10 +88,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     if password_hash is None:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
         return False
     try:
         return _hasher.verify(password_hash, password)

@@ -77,7 +77,9 @@ def _check_account_data(data: AccountData, user: User | None = None) -> AccountD
         sa.select(User.id).where(User.username == username, User.id != (user.id if user else -1))
     )
     if taken:
-        raise DomainError(_l("This username is already taken. Choose another one."), field="username")
+        raise DomainError(
+            _l("This username is already taken. Choose another one."), field="username"
+        )
     display_name = " ".join((data.display_name or "").split())
     if not display_name or len(display_name) > 120:
         raise DomainError(_l("Give a name of 1 to 120 characters."), field="display_name")
@@ -93,7 +95,9 @@ def _check_account_data(data: AccountData, user: User | None = None) -> AccountD
 def _set_roles(actor: User | None, user: User, roles: frozenset[Role]) -> None:
     current = {grant.role: grant for grant in user.role_grants}
     for role in roles - {Role(r) for r in current}:
-        user.role_grants.append(UserRole(role=role.value, granted_by_id=actor.id if actor else None))
+        user.role_grants.append(
+            UserRole(role=role.value, granted_by_id=actor.id if actor else None)
+        )
     for name, grant in current.items():
         if Role(name) not in roles:
             user.role_grants.remove(grant)
@@ -164,7 +168,9 @@ def set_user_active(actor: User, user: User, active: bool) -> User:
         if user.id == actor.id:
             raise DomainError(_l("You cannot disable your own account."))
         if Role.ADMIN in user.roles and user.active and _active_admin_count() <= 1:
-            raise DomainError(_l("This is the last administrator. Name another administrator first."))
+            raise DomainError(
+                _l("This is the last administrator. Name another administrator first.")
+            )
         user.end_all_sessions()
     user.active = active
     db.session.flush()
@@ -318,7 +324,11 @@ def issue_setup_code(actor: User, user: User, config) -> tuple[SetupCode, str]:
     now = utcnow()
     db.session.execute(
         sa.update(SetupCode)
-        .where(SetupCode.user_id == user.id, SetupCode.used_at.is_(None), SetupCode.revoked_at.is_(None))
+        .where(
+            SetupCode.user_id == user.id,
+            SetupCode.used_at.is_(None),
+            SetupCode.revoked_at.is_(None),
+        )
         .values(revoked_at=now)
     )
     plain = _new_setup_code()
@@ -344,7 +354,9 @@ def find_setup_code(plain: str) -> SetupCode | None:
     return code
 
 
-def redeem_setup_code(attempt: LoginAttempt, plain: str, new_password: str, confirm: str, config) -> User:
+def redeem_setup_code(
+    attempt: LoginAttempt, plain: str, new_password: str, confirm: str, config
+) -> User:
     """Use a setup code to choose a password. The code then stops working.
 
     Raises TooManyAttempts after too many wrong codes from one address, DomainError when the
@@ -401,7 +413,7 @@ def request_password_reset(attempt: LoginAttempt, identifier: str, reset_url_for
             subject = _("Choose a new password for %(portal)s", portal=config["PORTAL_NAME"])
             body = _(
                 "Hello %(name)s,\n\n"
-                "Someone asked to change the password of your account \"%(username)s\".\n"
+                'Someone asked to change the password of your account "%(username)s".\n'
                 "To choose a new password, open this link within %(minutes)d minutes:\n\n"
                 "%(link)s\n\n"
                 "If you did not ask for this, you can ignore this message."

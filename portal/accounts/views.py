@@ -86,8 +86,13 @@ def login():
                 _start_session(user)
                 current_app.logger.info("User %s logged in", user.id)
                 return hx_redirect(next_url)
-    return render("accounts/login.html", fragment="accounts/_login_form.html", status=status,
-                  form=form, next_url=next_url)
+    return render(
+        "accounts/login.html",
+        fragment="accounts/_login_form.html",
+        status=status,
+        form=form,
+        next_url=next_url,
+    )
 
 
 @bp.route("/logout", methods=["POST"])
@@ -137,7 +142,10 @@ def change_password():
         if form.validate():
             try:
                 user = services.change_password(
-                    current_user, form.current_password.data, form.new_password.data, form.confirm.data
+                    current_user,
+                    form.current_password.data,
+                    form.new_password.data,
+                    form.confirm.data,
                 )
             except DomainError as error:
                 db.session.rollback()
@@ -145,7 +153,10 @@ def change_password():
             else:
                 db.session.commit()
                 _start_session(user)  # this device stays logged in; every other one is out
-                flash(_("Your password is changed. You are logged out on your other devices."), "success")
+                flash(
+                    _("Your password is changed. You are logged out on your other devices."),
+                    "success",
+                )
                 return redirect(url_for("accounts.account"))
     return render("accounts/password.html", status=status, form=form)
 
@@ -166,7 +177,11 @@ def redeem_setup_code():
             db.session.commit()
             try:
                 user = services.redeem_setup_code(
-                    attempt, form.code.data, form.new_password.data, form.confirm.data, current_app.config
+                    attempt,
+                    form.code.data,
+                    form.new_password.data,
+                    form.confirm.data,
+                    current_app.config,
                 )
             except DomainError as error:
                 db.session.rollback()
@@ -176,7 +191,13 @@ def redeem_setup_code():
             else:
                 db.session.commit()
                 _start_session(user)
-                flash(_("Welcome, %(name)s! Your password is ready. You are logged in.", name=user.display_name), "success")
+                flash(
+                    _(
+                        "Welcome, %(name)s! Your password is ready. You are logged in.",
+                        name=user.display_name,
+                    ),
+                    "success",
+                )
                 return redirect(url_for("home.index"))
     return render("accounts/setup.html", status=status, form=form)
 
@@ -241,7 +262,9 @@ def _user_or_404(user_id: int) -> User:
 def _account_query(search: str, role: str | None):
     query = sa.select(User)
     if search:
-        like = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = (
+            "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
         query = query.where(
             sa.or_(
                 User.username.like(like, escape="\\"),
@@ -261,9 +284,13 @@ def _page_number() -> int:
 
 def _paginate(query):
     page = _page_number()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    )
     users = db.session.scalars(
-        query.order_by(sa.func.lower(User.display_name), User.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        query.order_by(sa.func.lower(User.display_name), User.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
     ).all()
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return users, page, pages, total
@@ -277,8 +304,16 @@ def list_accounts():
     role = request.args.get("role", "")
     role = role if role in {r.value for r in Role} else None
     users, page, pages, total = _paginate(_account_query(search, role))
-    return render("accounts/manage/index.html", fragment="accounts/manage/_results.html",
-                  users=users, page=page, pages=pages, total=total, search=search, role=role)
+    return render(
+        "accounts/manage/index.html",
+        fragment="accounts/manage/_results.html",
+        users=users,
+        page=page,
+        pages=pages,
+        total=total,
+        search=search,
+        role=role,
+    )
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
@@ -299,7 +334,13 @@ def create_account():
                 _form_error(form, error)
             else:
                 db.session.commit()
-                flash(_("The account of %(name)s is created. Print a setup code so they can choose a password.", name=user.display_name), "success")
+                flash(
+                    _(
+                        "The account of %(name)s is created. Print a setup code so they can choose a password.",
+                        name=user.display_name,
+                    ),
+                    "success",
+                )
                 return redirect(url_for("accounts.edit_account", user_id=user.id))
     return render("accounts/manage/edit.html", status=status, form=form, user=None)
 
@@ -336,7 +377,9 @@ def edit_account(user_id: int):
                 db.session.commit()
                 flash(_("The changes are saved."), "success")
                 return redirect(url_for("accounts.edit_account", user_id=user.id))
-    return render("accounts/manage/edit.html", status=status, form=form, user=user, confirm_form=ConfirmForm())
+    return render(
+        "accounts/manage/edit.html", status=status, form=form, user=user, confirm_form=ConfirmForm()
+    )
 
 
 @bp.route("/accounts/<int:user_id>/disable", methods=["POST"])
@@ -364,7 +407,13 @@ def _set_active(user_id: int, active: bool):
         if active:
             flash(_("The account of %(name)s is enabled.", name=user.display_name), "success")
         else:
-            flash(_("The account of %(name)s is disabled. All their sessions are ended.", name=user.display_name), "success")
+            flash(
+                _(
+                    "The account of %(name)s is disabled. All their sessions are ended.",
+                    name=user.display_name,
+                ),
+                "success",
+            )
     return redirect(url_for("accounts.edit_account", user_id=user.id))
 
 
@@ -378,9 +427,16 @@ def list_setup_codes():
         # Counsellors see plain member accounts only (see policies.can_issue_setup_code).
         query = query.where(~User.role_grants.any(UserRole.role != Role.MEMBER.value))
     users, page, pages, total = _paginate(query)
-    return render("accounts/setup_codes.html", fragment="accounts/_setup_code_results.html",
-                  users=users, page=page, pages=pages, total=total, search=search,
-                  confirm_form=ConfirmForm())
+    return render(
+        "accounts/setup_codes.html",
+        fragment="accounts/_setup_code_results.html",
+        users=users,
+        page=page,
+        pages=pages,
+        total=total,
+        search=search,
+        confirm_form=ConfirmForm(),
+    )
 
 
 @bp.route("/accounts/<int:user_id>/setup-code", methods=["POST"])
@@ -402,5 +458,7 @@ def issue_setup_code(user_id: int):
     db.session.commit()
     current_app.logger.info("User %s printed a setup code for user %s", current_user.id, user.id)
     response = current_app.response_class(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="setup-code-{user.username}.pdf"'
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="setup-code-{user.username}.pdf"'
+    )
     return response

@@ -46,15 +46,40 @@ class TooManyAttempts(DomainError):
 
 
 ERROR_TEXTS = {
-    400: (_l("This request could not be read"), _l("Something in the form was not right. Go back and try again.")),
-    403: (_l("You cannot do this"), _l("Your account does not have the right to do this. Ask an administrator if you think it should.")),
+    400: (
+        _l("This request could not be read"),
+        _l("Something in the form was not right. Go back and try again."),
+    ),
+    403: (
+        _l("You cannot do this"),
+        _l(
+            "Your account does not have the right to do this. Ask an administrator if you think it should."
+        ),
+    ),
     404: (_l("Page not found"), _l("This page does not exist, or you cannot see it.")),
-    405: (_l("This request could not be read"), _l("This address does not accept this kind of request.")),
-    409: (_l("Someone else changed this"), _l("Someone saved a change before you. Look at their change, then try again.")),
+    405: (
+        _l("This request could not be read"),
+        _l("This address does not accept this kind of request."),
+    ),
+    409: (
+        _l("Someone else changed this"),
+        _l("Someone saved a change before you. Look at their change, then try again."),
+    ),
     413: (_l("The file is too big"), _l("The file you sent is too big. Send a smaller file.")),
-    422: (_l("Please check the form"), _l("Some answers are missing or not right. Look at the messages and try again.")),
-    429: (_l("Too many tries"), _l("You tried too many times. Wait a few minutes, then try again.")),
-    500: (_l("Something went wrong"), _l("This is our fault, not yours. Try again in a moment. If it happens again, give this reference to an administrator.")),
+    422: (
+        _l("Please check the form"),
+        _l("Some answers are missing or not right. Look at the messages and try again."),
+    ),
+    429: (
+        _l("Too many tries"),
+        _l("You tried too many times. Wait a few minutes, then try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l(
+            "This is our fault, not yours. Try again in a moment. If it happens again, give this reference to an administrator."
+        ),
+    ),
 }
 
 
@@ -76,9 +101,14 @@ def error_response(status: int, message=None):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def handle_csrf(error: CSRFError):
-        log.warning("CSRF check failed on %s %s: %s", request.method, request.path, error.description)
+        log.warning(
+            "CSRF check failed on %s %s: %s", request.method, request.path, error.description
+        )
         return error_response(
-            400, _l("This form has expired or did not come from this site. Reload the page and try again.")
+            400,
+            _l(
+                "This form has expired or did not come from this site. Reload the page and try again."
+            ),
         )
 
     @app.errorhandler(DomainError)

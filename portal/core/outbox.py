@@ -62,7 +62,9 @@ def _connect(config) -> smtplib.SMTP:
     timeout = config["MAIL_TIMEOUT_SECONDS"]
     if config["MAIL_USE_SSL"]:
         smtp = smtplib.SMTP_SSL(
-            config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout,
+            config["MAIL_SERVER"],
+            config["MAIL_PORT"],
+            timeout=timeout,
             context=ssl.create_default_context(),
         )
     else:

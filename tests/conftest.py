@@ -1,0 +1,190 @@
+"""Test fixtures: one app per session, a rolled-back transaction per test, clients, logins.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set (see
+`make test`, which runs both). The schema is built by the migrations, never by create_all, so
+every run also proves the migrations.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from portal import create_app
+from portal.extensions import db as _db
+from tests.factories import PASSWORD, make_user
+
+POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
+
+
+def pytest_configure(config):
+    if os.environ.get("PORTAL_TEST_BACKEND") == "postgresql" and not POSTGRES:
+        raise pytest.UsageError("PORTAL_TEST_BACKEND=postgresql but TEST_DATABASE_URL is not set")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests for one database only are deselected (not skipped) on the other."""
+    other = "sqlite_only" if POSTGRES else "postgres_only"
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker(other) else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    backend = "PostgreSQL" if POSTGRES else "SQLite"
+    terminalreporter.write_line(f"Database backend for this run: {backend}")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    """Under CI, a skipped test is a failure: browser and PostgreSQL tests must really run."""
+    if os.environ.get("CI", "").lower() != "true":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped and session.exitstatus == 0:
+        if reporter:
+            reporter.write_line(
+                f"CI=true: {len(skipped)} test(s) were skipped; failing the run.", red=True
+            )
+        session.exitstatus = 1
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def admin_database_url() -> str:
+    return os.environ["TEST_DATABASE_URL"]
+
+
+def create_postgres_database(name: str) -> str:
+    """Create (afresh) a database on the test server and return its URL."""
+    admin_url = sa.make_url(admin_database_url())
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return admin_url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(name: str) -> None:
+    engine = sa.create_engine(sa.make_url(admin_database_url()), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    engine.dispose()
+
+
+def fresh_database_url(label: str, directory: Path) -> str:
+    """A new, empty database for this worker: a file for SQLite, a database for PostgreSQL."""
+    safe = re.sub(r"[^a-z0-9_]", "_", f"{label}_{_worker()}".lower())
+    if POSTGRES:
+        return create_postgres_database(f"wise_{safe}")
+    return f"sqlite:///{directory / (safe + '.db')}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    from flask_migrate import upgrade
+
+    url = fresh_database_url("suite", tmp_path_factory.mktemp("db"))
+    app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+        },
+    )
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+    yield app
+
+
+@pytest.fixture()
+def db(app):
+    """The database, inside a transaction that is rolled back after the test.
+
+    The code under test may commit: with join_transaction_mode="create_savepoint" its commits
+    release savepoints inside our outer transaction.
+    """
+    with app.app_context():
+        engines = _db._app_engines[app]
+        engine = engines[None]
+        connection = engine.connect()
+        transaction = connection.begin()
+        engines[None] = connection
+        _db.session.remove()
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            engines[None] = engine
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture()
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture()
+def login_as(client):
+    """Log the test client in as `user` through the real login form; returns the client."""
+
+    def _login(user, password: str = PASSWORD):
+        response = client.post(
+            "/login",
+            data={
+                "username": user.username,
+                "password": password,
+                "csrf_token": csrf_token(client),
+            },
+        )
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        return client
+
+    return _login
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The CSRF token of the client's current session, read from a page like a browser would."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'"X-CSRFToken": "([^"]+)"', html
+    )
+    assert match, f"no CSRF token found on {path}"
+    return match.group(1)
+
+
+@pytest.fixture()
+def token(client):
+    """Call `token()` to get the CSRF token of the client's session (for POST data)."""
+    return lambda path="/": csrf_token(client, path)
+
+
+@pytest.fixture()
+def user(db):
+    return make_user()
+
+
+@pytest.fixture()
+def admin(db):
+    from portal.accounts.models import Role
+
+    return make_user(username="alice.admin", roles={Role.MEMBER, Role.ADMIN})
+
+
+@pytest.fixture()
+def tmpdir_path():
+    with tempfile.TemporaryDirectory() as directory:
+        yield Path(directory)
