@@ -58,6 +58,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.extensions import babel, csrf, db, login_manager, migrate
 
     web.configure_logging(app)
+    web.init_request_hooks(app)  # first: every later hook (CSRF) logs with the request id
     db.init_app(app)
     with app.app_context():
         core_db.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
@@ -76,7 +77,6 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    web.init_request_hooks(app)
 
     from portal.core.templating import init_templating
 

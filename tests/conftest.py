@@ -7,6 +7,7 @@ every run also proves the migrations.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import tempfile
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
 
 from portal import create_app
 from portal.extensions import db as _db
@@ -132,8 +135,28 @@ def db(app):
             connection.close()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run in their own application context, as in production.
+
+    Tests hold an app context (for services and factories); without this, every request would
+    share that context's `g` (cached user, CSRF token, request id) and its database session.
+    The request's session still uses the test's connection, so it sees the test's data and its
+    commits are rolled back with the test. Afterwards the test's objects are expired so they
+    show what the request changed.
+    """
+
+    def open(self, *args, **kwargs):
+        if not has_app_context():  # a redirect being followed, already isolated
+            return super().open(*args, **kwargs)
+        _db.session.flush()
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        _db.session.expire_all()
+        return response
+
+
 @pytest.fixture()
 def client(app, db):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

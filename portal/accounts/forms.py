@@ -12,7 +12,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.models import Role
@@ -126,7 +126,6 @@ class PreferencesForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=254, message=_l("This e-mail address is too long.")),
-            Email(message=_l("This e-mail address is not valid.")),
         ],
         render_kw={"autocomplete": "email"},
     )
@@ -154,7 +153,6 @@ class AccountForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=254, message=_l("This e-mail address is too long.")),
-            Email(message=_l("This e-mail address is not valid.")),
         ],
     )
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validate_choice=True)

@@ -145,12 +145,12 @@ def update_user(actor: User, user: User, data: AccountData) -> User:
     if not policies.can_manage_accounts(actor):
         raise NotAllowed(_l("Only an administrator can change accounts."))
     data = _check_account_data(data, user)
-    if Role.ADMIN in user.roles and Role.ADMIN not in data.roles and user.active:
-        if _active_admin_count() <= 1:
-            raise DomainError(
-                _l("This is the last administrator. Name another administrator first."),
-                field="roles",
-            )
+    removes_admin = Role.ADMIN in user.roles and Role.ADMIN not in data.roles
+    if removes_admin and user.active and _active_admin_count() <= 1:
+        raise DomainError(
+            _l("This is the last administrator. Name another administrator first."),
+            field="roles",
+        )
     user.username = data.username
     user.display_name = data.display_name
     user.email = data.email

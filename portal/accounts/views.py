@@ -40,6 +40,11 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+def _me() -> User:
+    """The logged-in user itself, not the proxy: services keep and compare it."""
+    return current_user._get_current_object()
+
+
 def _client_ip() -> str:
     return request.remote_addr or "-"
 
@@ -98,7 +103,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
-        services.logout_everywhere(current_user)
+        services.logout_everywhere(_me())
         db.session.commit()
     logout_user()
     session.clear()
@@ -120,7 +125,7 @@ def account():
         status = 422
         if form.validate():
             try:
-                services.update_preferences(current_user, form.locale.data, form.email.data)
+                services.update_preferences(_me(), form.locale.data, form.email.data)
             except DomainError as error:
                 db.session.rollback()
                 _form_error(form, error)
@@ -142,7 +147,7 @@ def change_password():
         if form.validate():
             try:
                 user = services.change_password(
-                    current_user,
+                    _me(),
                     form.current_password.data,
                     form.new_password.data,
                     form.confirm.data,
@@ -328,7 +333,7 @@ def create_account():
         status = 422
         if form.validate():
             try:
-                user = services.create_user(current_user, _account_data(form))
+                user = services.create_user(_me(), _account_data(form))
             except DomainError as error:
                 db.session.rollback()
                 _form_error(form, error)
@@ -369,7 +374,7 @@ def edit_account(user_id: int):
         status = 422
         if form.validate():
             try:
-                services.update_user(current_user, user, _account_data(form))
+                services.update_user(_me(), user, _account_data(form))
             except DomainError as error:
                 db.session.rollback()
                 _form_error(form, error)
@@ -398,7 +403,7 @@ def _set_active(user_id: int, active: bool):
     user = _user_or_404(user_id)
     _require(policies.can_manage_accounts(current_user))
     try:
-        services.set_user_active(current_user, user, active)
+        services.set_user_active(_me(), user, active)
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -448,7 +453,7 @@ def issue_setup_code(user_id: int):
     if not form.validate():
         abort(400)
     try:
-        code, plain = services.issue_setup_code(current_user, user, current_app.config)
+        code, plain = services.issue_setup_code(_me(), user, current_app.config)
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -86,6 +86,13 @@ ERROR_TEXTS = {
 def error_response(status: int, message=None):
     known = status if status in ERROR_TEXTS else (500 if status >= 500 else 400)
     title, default_message = ERROR_TEXTS[known]
+    if g.get("rendering_error"):  # the error page itself failed: answer in plain text
+        return current_app.response_class(
+            f"Error {status}. Reference: {g.get('request_id', '-')}\n",
+            status,
+            mimetype="text/plain",
+        )
+    g.rendering_error = True
     response = render(
         "errors/error.html",
         fragment="errors/_error.html",
@@ -95,6 +102,7 @@ def error_response(status: int, message=None):
         error_message=message or default_message,
         request_id=g.get("request_id"),
     )
+    g.rendering_error = False
     return response
 
 

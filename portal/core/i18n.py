@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
@@ -13,6 +13,8 @@ def available_languages() -> tuple[str, ...]:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # command line, services under test: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = available_languages()
     preferred = getattr(current_user, "locale", None) if current_user else None
     if preferred in languages:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import uuid
@@ -71,10 +72,9 @@ def init_request_hooks(app: Flask) -> None:
     def _end_request(_exc):
         token = g.pop("sqlite_begin_token", None)
         if token is not None:
-            try:
+            # A token from another context (a streamed response) cannot be reset; harmless.
+            with contextlib.suppress(ValueError):
                 reset_sqlite_begin(token)
-            except ValueError:  # token from another context (streamed response); harmless
-                pass
 
     @app.after_request
     def _security_headers(response):
