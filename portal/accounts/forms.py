@@ -12,6 +12,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -25,7 +26,11 @@ ROLE_LABELS = {
     Role.COUNSELLOR: _l("Counsellor"),
     Role.ADMIN: _l("Administrator"),
 }
-LANGUAGE_CHOICES = [("", _l("Same as the browser")), ("en", "English"), ("fr", "Français")]
+LANGUAGE_CHOICES = [
+    SelectChoice("", _l("Same as the browser")),
+    SelectChoice("en", "English"),
+    SelectChoice("fr", "Français"),
+]
 
 
 def acceptable_password(_form, field) -> None:
@@ -158,7 +163,7 @@ class AccountForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validate_choice=True)
     roles = MultiCheckboxField(
         _l("Roles"),
-        choices=[(role.value, label) for role, label in ROLE_LABELS.items()],
+        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
         validators=[DataRequired(_l("Choose at least one role."))],
     )
 
