@@ -79,4 +79,5 @@ def test_demo_creates_a_believable_wise_once(app, db):
         assert verify_password(user_named(db, username).password_hash, DEMO_PASSWORD)
     again = run(app, "demo", "--if-empty")
     assert "already has accounts" in again.output
+    assert "admin" in again.output  # the logins are printed again for `make run`
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == len(PEOPLE)
