@@ -58,14 +58,14 @@ format: $(STAMP)
 
 ## Translations: extract the strings, merge them into each catalogue, compile
 babel-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg --ignore-dirs ".* .venv" -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output \
 	  --project "WISE Portal" -o portal/translations/messages.pot .
 
 babel-update: babel-extract
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
 
 babel-compile: $(STAMP)
-	$(BIN)/pybabel compile -q -d portal/translations
+	$(BIN)/pybabel -q compile -d portal/translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

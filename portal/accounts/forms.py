@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.models import Role
@@ -39,9 +39,17 @@ def acceptable_password(_form, field) -> None:
         raise ValidationError(str(problem))
 
 
+CHOOSE_FROM_LIST = _l("Choose one of the answers in the list.")
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def pre_validate(self, form) -> None:
+        allowed = {str(choice[0]) for choice in self.iter_choices()}
+        if any(value not in allowed for value in self.data or []):
+            raise ValidationError(str(CHOOSE_FROM_LIST))
 
 
 class LoginForm(FlaskForm):
@@ -66,7 +74,10 @@ class LoginForm(FlaskForm):
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(
         _l("Your current password"),
-        validators=[DataRequired(_l("Write your current password.")), Length(max=MAX_LENGTH)],
+        validators=[
+            DataRequired(_l("Write your current password.")),
+            Length(max=MAX_LENGTH, message=_l("This password is too long.")),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(
@@ -124,7 +135,12 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class PreferencesForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validate_choice=True)
+    locale = SelectField(
+        _l("Language"),
+        choices=LANGUAGE_CHOICES,
+        validate_choice=False,
+        validators=[AnyOf([c.value for c in LANGUAGE_CHOICES], message=CHOOSE_FROM_LIST)],
+    )
     email = EmailField(
         _l("E-mail address (optional)"),
         description=_l("Only used to send you a link if you forget your password."),
@@ -160,7 +176,12 @@ class AccountForm(FlaskForm):
             Length(max=254, message=_l("This e-mail address is too long.")),
         ],
     )
-    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validate_choice=True)
+    locale = SelectField(
+        _l("Language"),
+        choices=LANGUAGE_CHOICES,
+        validate_choice=False,
+        validators=[AnyOf([c.value for c in LANGUAGE_CHOICES], message=CHOOSE_FROM_LIST)],
+    )
     roles = MultiCheckboxField(
         _l("Roles"),
         choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],

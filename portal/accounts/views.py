@@ -105,8 +105,11 @@ def logout():
     if current_user.is_authenticated:
         services.logout_everywhere(_me())
         db.session.commit()
+    locale = session.get("locale") or getattr(current_user, "locale", None)
     logout_user()
     session.clear()
+    if locale:  # the person keeps their language on the way out
+        session["locale"] = locale
     flash(_("You are logged out. See you soon."), "success")
     return hx_redirect(url_for("accounts.login"))
 

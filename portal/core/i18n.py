@@ -22,6 +22,16 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
-    return (
-        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    )
+    return browser_language(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def browser_language(languages: tuple[str, ...]) -> str | None:
+    """The browser's best-ranked language that we have, matching regional tags by language.
+
+    Werkzeug's best_match prefers any exact match, so "en-US,fr;q=0.3" would give French.
+    """
+    for tag, _quality in request.accept_languages:  # best first
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        if primary in languages:
+            return primary
+    return None
