@@ -240,7 +240,12 @@ def test_the_browser_preference_order_is_followed(client, accept_language, expec
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [("en-US,fr;q=0.3", "en"), ("fr-CA,en;q=0.8", "fr"), ("de-DE,fr-BE;q=0.9,en;q=0.8", "fr"), ("de,it", "en")],
+    [
+        ("en-US,fr;q=0.3", "en"),
+        ("fr-CA,en;q=0.8", "fr"),
+        ("de-DE,fr-BE;q=0.9,en;q=0.8", "fr"),
+        ("de,it", "en"),
+    ],
 )
 def test_the_best_ranked_language_wins_even_when_regional(client, header, expected):
     text = page_text(client.get("/", headers={"Accept-Language": header}))
