@@ -115,15 +115,15 @@ class LiveServer:
         )
         self._wait_until_up()
 
-    def _wait_until_up(self, timeout: float = 30) -> None:
+    def _wait_until_up(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError("gunicorn exited:\n" + self.log())
             try:
-                if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
+                if requests.get(self.url + "/healthz", timeout=5).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or a worker still importing
                 pass
             time.sleep(0.2)
         self.stop()
