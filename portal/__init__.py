@@ -85,12 +85,14 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts import bp as accounts_bp
+    from portal.content import bp as content_bp
     from portal.core.cli import portal_cli
     from portal.core.errors import register_error_handlers
     from portal.home import bp as home_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(content_bp)
     register_error_handlers(app)
 
     from portal import demo  # noqa: F401  (adds `flask portal demo`)

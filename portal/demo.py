@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from portal.accounts import services
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import verify_password
+from portal.content.demo import load_demo_pages
 from portal.core.cli import portal_cli
 from portal.extensions import db
 
@@ -99,8 +100,10 @@ def demo_command(if_empty: bool) -> None:
         click.echo("The database already has accounts; demo data not loaded.")
     else:
         created = load_demo()
+        admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+        pages = load_demo_pages(admin) if admin is not None else 0
         db.session.commit()
-        click.echo(f"Demo data: {created} people created.")
+        click.echo(f"Demo data: {created} people and {pages} pages created.")
     demo_admin = db.session.scalar(sa.select(User).where(User.username == DEMO_LOGINS[0][0]))
     if demo_admin is not None and verify_password(demo_admin.password_hash, DEMO_PASSWORD):
         click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")

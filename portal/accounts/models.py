@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import TimestampMixin, UTCDateTime, utcnow
+from portal.core.security import GlobalRole
 from portal.extensions import db
 
-
-class Role(StrEnum):
-    """Global roles. A user holds any number of them."""
-
-    MEMBER = "member"
-    BOARD = "board"
-    TRAINER = "trainer"
-    COUNSELLOR = "counsellor"
-    ADMIN = "admin"
+# The global roles are part of the security vocabulary of the core.
+Role = GlobalRole
 
 
 def new_session_token() -> str:

@@ -31,6 +31,7 @@ from portal.accounts.passwords import (
     password_problem,
     verify_password,
 )
+from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import DomainError, NotAllowed, TooManyAttempts
 from portal.core.outbox import queue_mail
@@ -103,6 +104,10 @@ def _set_roles(actor: User | None, user: User, roles: frozenset[Role]) -> None:
             user.role_grants.remove(grant)
 
 
+def _role_list(user: User) -> str:
+    return ", ".join(sorted(str(r) for r in user.roles))
+
+
 def _active_admin_count() -> int:
     return db.session.scalar(
         sa.select(sa.func.count(sa.distinct(User.id)))
@@ -134,6 +139,13 @@ def create_user(actor: User | None, data: AccountData, password: str | None = No
     db.session.add(user)
     _set_roles(actor, user, data.roles)
     db.session.flush()
+    audit.record(
+        actor,
+        "account.created",
+        f"account {user.username} created with roles {_role_list(user)}",
+        object_key=f"user:{user.id}",
+        roles=_role_list(user),
+    )
     return user
 
 
@@ -151,12 +163,29 @@ def update_user(actor: User, user: User, data: AccountData) -> User:
             _l("This is the last administrator. Name another administrator first."),
             field="roles",
         )
+    roles_before = _role_list(user)
     user.username = data.username
     user.display_name = data.display_name
     user.email = data.email
     user.locale = data.locale
     _set_roles(actor, user, data.roles)
     db.session.flush()
+    if _role_list(user) != roles_before:
+        audit.record(
+            actor,
+            "account.roles_changed",
+            f"roles of {user.username}: {roles_before} -> {_role_list(user)}",
+            object_key=f"user:{user.id}",
+            before=roles_before,
+            after=_role_list(user),
+        )
+    else:
+        audit.record(
+            actor,
+            "account.updated",
+            f"account {user.username} updated",
+            object_key=f"user:{user.id}",
+        )
     return user
 
 
@@ -174,6 +203,12 @@ def set_user_active(actor: User, user: User, active: bool) -> User:
         user.end_all_sessions()
     user.active = active
     db.session.flush()
+    audit.record(
+        actor,
+        "account.enabled" if active else "account.disabled",
+        f"account {user.username} {'enabled' if active else 'disabled'}",
+        object_key=f"user:{user.id}",
+    )
     return user
 
 
@@ -264,6 +299,7 @@ def authenticate(attempt: LoginAttempt, password: str, config) -> User:
         raise LoginFailed(_l("Wrong username or password. Check them and try again."))
     attempt.succeeded = True
     user.last_login_at = utcnow()
+    audit.record(user, "auth.login", f"{user.username} logged in", object_key=f"user:{user.id}")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     db.session.flush()
@@ -273,7 +309,22 @@ def authenticate(attempt: LoginAttempt, password: str, config) -> User:
 def logout_everywhere(user: User) -> None:
     """End every session of this user (the cookie of each session carries the old token)."""
     user.end_all_sessions()
+    audit.record(
+        user, "auth.logout", f"{user.username} logged out everywhere", object_key=f"user:{user.id}"
+    )
     db.session.flush()
+
+
+def record_throttled(attempt: LoginAttempt) -> None:
+    """Audit an attempt refused by throttling."""
+    audit.record(None, "auth.throttled", f"throttled: {attempt.username}", key=attempt.username)
+
+
+def record_failed_login(attempt: LoginAttempt) -> None:
+    """Audit a refused password (the attempt row itself is already committed)."""
+    audit.record(
+        None, "auth.login_failed", f"failed login for {attempt.username}", username=attempt.username
+    )
 
 
 def _set_password(user: User, new_password: str, confirm: str) -> None:
@@ -292,6 +343,12 @@ def change_password(actor: User, current: str, new_password: str, confirm: str) 
     if not verify_password(actor.password_hash, current):
         raise DomainError(_l("Your current password is not right."), field="current_password")
     _set_password(actor, new_password, confirm)
+    audit.record(
+        actor,
+        "auth.password_changed",
+        f"{actor.username} changed their password",
+        object_key=f"user:{actor.id}",
+    )
     db.session.flush()
     return actor
 
@@ -340,6 +397,13 @@ def issue_setup_code(actor: User, user: User, config) -> tuple[SetupCode, str]:
     )
     db.session.add(code)
     db.session.flush()
+    audit.record(
+        actor,
+        "export.setup_code",
+        f"setup code sheet printed for {user.username}",
+        object_key=f"user:{user.id}",
+        expires_at=code.expires_at.isoformat(),
+    )
     return code, plain
 
 
@@ -372,6 +436,12 @@ def redeem_setup_code(
     _set_password(code.user, new_password, confirm)
     code.used_at = utcnow()
     attempt.succeeded = True
+    audit.record(
+        code.user,
+        "auth.setup_code_used",
+        f"{code.user.username} chose a password with a setup code",
+        object_key=f"user:{code.user_id}",
+    )
     db.session.flush()
     return code.user
 
@@ -449,6 +519,12 @@ def reset_password(token: str, new_password: str, confirm: str) -> User:
         raise DomainError(_l("This link does not work any more. Ask for a new one."))
     _set_password(found.user, new_password, confirm)
     found.used_at = utcnow()
+    audit.record(
+        found.user,
+        "auth.password_reset",
+        f"{found.user.username} reset their password by e-mail",
+        object_key=f"user:{found.user_id}",
+    )
     db.session.execute(
         sa.update(PasswordResetToken)
         .where(PasswordResetToken.user_id == found.user_id, PasswordResetToken.used_at.is_(None))

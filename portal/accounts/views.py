@@ -20,7 +20,7 @@ from portal.accounts.forms import (
 )
 from portal.accounts.models import Role, User, UserRole
 from portal.accounts.pdf import setup_sheet_pdf
-from portal.core.errors import DomainError
+from portal.core.errors import DomainError, TooManyAttempts
 from portal.core.htmx import hx_redirect, render
 from portal.core.urls import safe_next
 from portal.extensions import db, login_manager
@@ -83,8 +83,15 @@ def login():
             db.session.commit()  # counted before the password is checked, whatever happens next
             try:
                 user = services.authenticate(attempt, form.password.data, current_app.config)
+            except TooManyAttempts:
+                db.session.rollback()
+                services.record_throttled(attempt)
+                db.session.commit()
+                raise
             except services.LoginFailed as error:
                 db.session.rollback()
+                services.record_failed_login(attempt)
+                db.session.commit()
                 _form_error(form, error)
             else:
                 db.session.commit()
@@ -191,10 +198,13 @@ def redeem_setup_code():
                     form.confirm.data,
                     current_app.config,
                 )
+            except TooManyAttempts:
+                db.session.rollback()
+                services.record_throttled(attempt)
+                db.session.commit()
+                raise
             except DomainError as error:
                 db.session.rollback()
-                if error.status_code == 429:
-                    raise
                 _form_error(form, error)
             else:
                 db.session.commit()

@@ -19,3 +19,25 @@ def send_mail(limit: int) -> None:
     click.echo(f"Sent {sent} message(s); {failed} could not be sent and stay queued.")
     if failed:
         raise SystemExit(1)
+
+
+@portal_cli.command("audit-verify")
+def audit_verify() -> None:
+    """Check that the audit log is complete and unaltered (exit status 1 when it is not)."""
+    from portal.core.audit import AuditEntry, verify_chain
+    from portal.extensions import db
+
+    problem = verify_chain()
+    count = db.session.scalar(db.select(db.func.count(AuditEntry.id)))
+    if problem is not None:
+        click.echo(f"Audit log BROKEN at {problem}", err=True)
+        raise SystemExit(1)
+    click.echo(f"Audit log intact: {count} entries.")
+
+
+@portal_cli.command("permissions-matrix")
+def permissions_matrix() -> None:
+    """Print role x state x permission for every content type."""
+    from portal.core.security import permission_matrix
+
+    click.echo(permission_matrix(), nl=False)

@@ -1,21 +1,37 @@
-"""Home page, language switch and health check."""
+"""Home page, language switch, site search, the audit log view and the health check."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, time, timedelta
+
 import sqlalchemy as sa
 from flask import abort, redirect, request, session, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 
+from portal.core.audit import AuditEntry
+from portal.core.db import utcnow
 from portal.core.htmx import render
 from portal.core.i18n import available_languages
+from portal.core.search import search as run_search
+from portal.core.security import Permission, require
 from portal.core.urls import safe_next
 from portal.extensions import db
 from portal.home import bp
 
+AUDIT_PAGE_SIZE = 50
+
+
+def _number(name: str, default: int = 1) -> int:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and 0 < int(value) < 10**6 else default
+
 
 @bp.route("/")
 def index():
-    return render("home/index.html")
+    from portal.content.services import latest_news
+
+    return render("home/index.html", news=latest_news(current_user))
 
 
 @bp.route("/language", methods=["POST"])
@@ -29,6 +45,74 @@ def set_language():
         current_user.locale = locale
         db.session.commit()
     return redirect(safe_next(request.form.get("next"), url_for("home.index")), code=303)
+
+
+@bp.route("/search")
+def search():
+    query = request.args.get("q", "").strip()[:200]
+    results = run_search(current_user, query, page=_number("page")) if query else None
+    live = request.headers.get("HX-Target") == "header-search-results"  # the box in the header
+    fragment = "home/_search_live.html" if live else "home/_search_results.html"
+    return render("home/search.html", fragment=fragment, query=query, results=results)
+
+
+def _date(name: str):
+    value = request.args.get(name, "")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()  # noqa: DTZ007 - a calendar date
+    except ValueError:
+        return None
+
+
+@bp.route("/audit")
+@login_required
+def audit_log():
+    require(current_user, Permission.VIEW_AUDIT_LOG)
+    who = request.args.get("who", "").strip().lower()[:60]
+    what = request.args.get("what", "").strip()[:60]
+    since, until = _date("since"), _date("until")
+    query = sa.select(AuditEntry)
+    if who:
+        query = query.where(AuditEntry.actor_name == who)
+    if what:
+        query = query.where(AuditEntry.action.startswith(what, autoescape=True))
+    if since:
+        query = query.where(
+            AuditEntry.created_at >= datetime.combine(since, time(), tzinfo=utcnow().tzinfo)
+        )
+    if until:
+        query = query.where(
+            AuditEntry.created_at
+            < datetime.combine(until + timedelta(days=1), time(), tzinfo=utcnow().tzinfo)
+        )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    pages = max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1)
+    page = min(_number("page"), pages)
+    entries = db.session.scalars(
+        query.order_by(AuditEntry.id.desc())
+        .limit(AUDIT_PAGE_SIZE)
+        .offset((page - 1) * AUDIT_PAGE_SIZE)
+    ).all()
+    actions = db.session.scalars(
+        sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action)
+    ).all()
+    return render(
+        "home/audit.html",
+        fragment="home/_audit_results.html",
+        entries=entries,
+        total=total,
+        page=page,
+        pages=pages,
+        actions=actions,
+        filters={
+            "who": who,
+            "what": what,
+            "since": request.args.get("since", "") if since else "",
+            "until": request.args.get("until", "") if until else "",
+        },
+    )
 
 
 @bp.route("/healthz")

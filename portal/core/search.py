@@ -1,0 +1,224 @@
+"""Full-text search behind one interface: SQLite FTS5 or PostgreSQL tsvector + GIN.
+
+Searchable types register how to turn an item into (title, body). Documents are re-indexed on
+save and on every workflow transition. A query joins each type's table and applies that type's
+`allowed_clause` inside SQL, so a result the viewer may not see is never even loaded. Snippets
+are built from markers that cannot occur in text, escaped, then the markers become <mark>.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.core.db import UTCDateTime, utcnow
+from portal.core.security import Permission, Securable, allowed_clause
+from portal.core.workflow import item_saved, transition_applied
+from portal.extensions import db
+
+START, STOP = "\x02", "\x03"
+MAX_QUERY = 200
+_TERM = re.compile(r"\w+", re.UNICODE)
+
+
+class SearchDocument(db.Model):
+    __tablename__ = "search_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    object_type: Mapped[str] = mapped_column(sa.String(40))
+    object_id: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.Index("ix_search_documents_object_type_object_id", "object_type", "object_id"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<SearchDocument {self.object_key} {self.title!r}>"
+
+
+# Database objects made by the migrations for one backend only; kept out of model comparison.
+BACKEND_ONLY_OBJECTS = {"search_fts", "ix_search_documents_tsv"}
+
+
+def is_backend_only(name: str | None) -> bool:
+    return bool(name) and (name in BACKEND_ONLY_OBJECTS or name.startswith("search_fts_"))
+
+
+@dataclass(frozen=True)
+class SearchableType:
+    model: type[Securable]
+    to_text: Callable[[object], tuple[str, str]]
+    url_for: Callable[[int], str]
+
+
+SEARCHABLE: dict[str, SearchableType] = {}
+
+
+def register_searchable(model, to_text, url_for) -> None:
+    SEARCHABLE[model.content_type] = SearchableType(model, to_text, url_for)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def index(obj) -> None:
+    """Add or refresh the search document of `obj`."""
+    kind = SEARCHABLE.get(getattr(obj, "content_type", ""))
+    if kind is None:
+        return
+    title, body = kind.to_text(obj)
+    document = db.session.scalar(
+        sa.select(SearchDocument).where(SearchDocument.object_key == obj.object_key)
+    )
+    if document is None:
+        document = SearchDocument(
+            object_key=obj.object_key, object_type=obj.content_type, object_id=obj.id
+        )
+        db.session.add(document)
+    document.title, document.body = title[:300], body
+    db.session.flush()
+    if _dialect() == "sqlite":
+        db.session.execute(sa.text("DELETE FROM search_fts WHERE rowid = :id"), {"id": document.id})
+        db.session.execute(
+            sa.text("INSERT INTO search_fts (rowid, title, body) VALUES (:id, :title, :body)"),
+            {"id": document.id, "title": document.title, "body": document.body},
+        )
+
+
+def unindex(obj) -> None:
+    document = db.session.scalar(
+        sa.select(SearchDocument).where(SearchDocument.object_key == obj.object_key)
+    )
+    if document is not None:
+        if _dialect() == "sqlite":
+            db.session.execute(
+                sa.text("DELETE FROM search_fts WHERE rowid = :id"), {"id": document.id}
+            )
+        db.session.delete(document)
+        db.session.flush()
+
+
+@item_saved.connect
+def _on_saved(obj, **_):
+    index(obj)
+
+
+@transition_applied.connect
+def _on_transition(obj, **_):
+    index(obj)
+
+
+def terms_of(query: str) -> list[str]:
+    return _TERM.findall((query or "")[:MAX_QUERY].lower())[:12]
+
+
+@dataclass(frozen=True)
+class Hit:
+    object_key: str
+    object_type: str
+    object_id: int
+    title: str
+    snippet: Markup
+    url: str
+
+
+@dataclass(frozen=True)
+class Results:
+    hits: list[Hit]
+    total: int
+    page: int
+    pages: int
+
+
+def highlight(text: str) -> Markup:
+    """Escape the snippet, then turn the match markers into <mark>."""
+    safe = str(escape(text))
+    return Markup(safe.replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S704 - escaped above
+
+
+def _match_sqlite(terms: list[str]):
+    fts = sa.table("search_fts", sa.column("rowid"), sa.column("title"), sa.column("body"))
+    expression = " ".join(f'"{term}"*' for term in terms)
+    rank = sa.func.bm25(sa.literal_column("search_fts"), 5.0, 1.0)
+    snippet = sa.func.snippet(sa.literal_column("search_fts"), 1, START, STOP, "…", 16)
+    return fts, expression, rank, snippet
+
+
+def search(user, query: str, page: int = 1, per_page: int = 10) -> Results:
+    """Results the user may view, best first, with highlighted snippets."""
+    terms = terms_of(query)
+    if not terms or not SEARCHABLE:
+        return Results([], 0, 1, 1)
+    dialect = _dialect()
+    selects = []
+    for kind in SEARCHABLE.values():
+        model = kind.model
+        doc = SearchDocument
+        if dialect == "sqlite":
+            fts, expression, rank, snippet = _match_sqlite(terms)
+            statement = (
+                sa.select(
+                    doc.object_key,
+                    doc.object_type,
+                    doc.object_id,
+                    doc.title,
+                    snippet.label("snippet"),
+                    rank.label("rank"),
+                )
+                .select_from(fts)
+                .join(doc, doc.id == fts.c.rowid)
+                .where(sa.literal_column("search_fts").op("MATCH")(expression))
+            )
+        else:
+            tsquery = sa.func.to_tsquery("simple", " & ".join(f"{term}:*" for term in terms))
+            vector = sa.func.to_tsvector("simple", doc.title + " " + doc.body)
+            statement = sa.select(
+                doc.object_key,
+                doc.object_type,
+                doc.object_id,
+                doc.title,
+                sa.func.ts_headline(
+                    "simple",
+                    doc.body,
+                    tsquery,
+                    f"StartSel={START},StopSel={STOP},MaxWords=30,MinWords=12,MaxFragments=1,FragmentDelimiter=…",
+                ).label("snippet"),
+                (-sa.func.ts_rank(vector, tsquery)).label("rank"),
+            ).where(vector.op("@@")(tsquery))
+        statement = statement.join(
+            model, sa.and_(doc.object_type == model.content_type, doc.object_id == model.id)
+        ).where(allowed_clause(user, model, Permission.VIEW))
+        selects.append(statement)
+    union = sa.union_all(*selects).subquery() if len(selects) > 1 else selects[0].subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(union))
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    rows = db.session.execute(
+        sa.select(union)
+        .order_by(union.c.rank, union.c.object_key)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    hits = [
+        Hit(
+            row.object_key,
+            row.object_type,
+            row.object_id,
+            row.title,
+            highlight(row.snippet or ""),
+            SEARCHABLE[row.object_type].url_for(row.object_id),
+        )
+        for row in rows
+    ]
+    return Results(hits, total, page, pages)

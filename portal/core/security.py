@@ -1,0 +1,386 @@
+"""Permissions, roles and sharing: one `can(user, permission, obj)` and its SQL twin.
+
+A user's roles on an object are the union of:
+- `Anonymous` (everyone) and `Authenticated` (everyone logged in);
+- their global roles (member, board, trainer, counsellor, admin);
+- local roles granted on the object or on one of its containers (the sharing screen);
+- dynamic roles the object computes (Owner, Self, Assigned, Public).
+Each workflow state maps permissions to roles (see `core.workflow`); site-wide permissions
+(not tied to an item) have their own map below. `allowed_clause` applies the same rule inside a
+SQL query, so listings and search never load what the viewer may not see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar
+
+import sqlalchemy as sa
+from flask import abort, g, has_request_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.core.db import UTCDateTime, utcnow
+from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.core.workflow import Workflow
+
+ANONYMOUS = "Anonymous"
+AUTHENTICATED = "Authenticated"
+
+
+class GlobalRole(StrEnum):
+    """Roles a user holds everywhere. Stored in `user_roles`."""
+
+    MEMBER = "member"
+    BOARD = "board"
+    TRAINER = "trainer"
+    COUNSELLOR = "counsellor"
+    ADMIN = "admin"
+
+
+class LocalRole(StrEnum):
+    """Roles granted on one item (and what it contains) through the sharing screen."""
+
+    READER = "Reader"
+    CONTRIBUTOR = "Contributor"
+    EDITOR = "Editor"
+    REVIEWER = "Reviewer"
+
+
+class DynamicRole(StrEnum):
+    """Roles an item computes for a user."""
+
+    OWNER = "Owner"  # created the item
+    SELF = "Self"  # the item is about this user (their own record)
+    ASSIGNED = "Assigned"  # a counsellor or trainer assigned to the person
+    PUBLIC = "Public"  # everyone, when the item is marked public
+
+
+class Permission(StrEnum):
+    VIEW = "View"
+    EDIT = "Edit"
+    ADD_CONTENT = "Add content"
+    REQUEST_REVIEW = "Request review"
+    REVIEW = "Review"
+    MANAGE_SHARING = "Manage sharing"
+    VIEW_HISTORY = "View history"
+    MANAGE_ACCOUNTS = "Manage accounts"
+    ISSUE_SETUP_CODES = "Issue setup codes"
+    VIEW_AUDIT_LOG = "View audit log"
+
+
+PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
+    Permission.VIEW: _l("See the item and what it says."),
+    Permission.EDIT: _l("Change the item's text and settings."),
+    Permission.ADD_CONTENT: _l("Create new items, or items inside this one."),
+    Permission.REQUEST_REVIEW: _l("Ask for the item to be checked and published."),
+    Permission.REVIEW: _l("Publish, send back or retract an item."),
+    Permission.MANAGE_SHARING: _l("Give or take away roles on the item for other people."),
+    Permission.VIEW_HISTORY: _l("See earlier versions and what changed."),
+    Permission.MANAGE_ACCOUNTS: _l("Create accounts, change roles, disable accounts."),
+    Permission.ISSUE_SETUP_CODES: _l("Print one-time setup codes for people."),
+    Permission.VIEW_AUDIT_LOG: _l("Read the audit log."),
+}
+
+ROLE_TITLES = {
+    ANONYMOUS: _l("Anyone"),
+    AUTHENTICATED: _l("Anyone logged in"),
+    GlobalRole.MEMBER: _l("Member"),
+    GlobalRole.BOARD: _l("Board member"),
+    GlobalRole.TRAINER: _l("Trainer"),
+    GlobalRole.COUNSELLOR: _l("Counsellor"),
+    GlobalRole.ADMIN: _l("Administrator"),
+    LocalRole.READER: _l("Can read"),
+    LocalRole.CONTRIBUTOR: _l("Can add"),
+    LocalRole.EDITOR: _l("Can edit"),
+    LocalRole.REVIEWER: _l("Can review"),
+    DynamicRole.OWNER: _l("Author"),
+    DynamicRole.SELF: _l("The person themself"),
+    DynamicRole.ASSIGNED: _l("Assigned support"),
+    DynamicRole.PUBLIC: _l("Everyone, when public"),
+}
+
+# Site-wide permissions: not tied to an item.
+SITE_PERMISSIONS: dict[Permission, frozenset[str]] = {
+    Permission.ADD_CONTENT: frozenset({GlobalRole.BOARD, GlobalRole.ADMIN}),
+    Permission.MANAGE_ACCOUNTS: frozenset({GlobalRole.ADMIN}),
+    Permission.ISSUE_SETUP_CODES: frozenset({GlobalRole.ADMIN, GlobalRole.COUNSELLOR}),
+    Permission.VIEW_AUDIT_LOG: frozenset({GlobalRole.ADMIN}),
+}
+
+
+class LocalRoleGrant(db.Model):
+    """A role given to one person on one item (and, by inheritance, on what it contains)."""
+
+    __tablename__ = "local_roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object_key: Mapped[str] = mapped_column(sa.String(80), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(40))
+    granted_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("object_key", "user_id", "role"),)
+
+    def __repr__(self) -> str:
+        return f"<LocalRoleGrant {self.role} for user {self.user_id} on {self.object_key}>"
+
+
+class Securable:
+    """Mixin for items with a workflow and sharing.
+
+    A subclass sets `content_type` and `workflow`, has a `state` column and a `security_path`
+    column: the keys of its containers and itself, "/page:1/page:7/". Local roles granted on any
+    key in that path apply to the item.
+    """
+
+    content_type: ClassVar[str]
+    workflow: ClassVar[Workflow]
+
+    @property
+    def object_key(self) -> str:
+        return f"{self.content_type}:{self.id}"  # type: ignore[attr-defined]
+
+    def path_keys(self) -> list[str]:
+        return [key for key in self.security_path.split("/") if key]  # type: ignore[attr-defined]
+
+    def dynamic_roles(self, user) -> set[str]:
+        """Roles this item gives `user` by what it is (override in subclasses)."""
+        return set()
+
+    @classmethod
+    def dynamic_role_clauses(cls, user) -> dict[str, sa.ColumnElement[bool]]:
+        """The same dynamic roles as SQL conditions on this model's columns."""
+        return {}
+
+
+CONTENT_TYPES: dict[str, type[Securable]] = {}
+
+
+def register_content_type(cls):
+    """Class decorator: the type appears in the permissions matrix and in R8-style checks."""
+    CONTENT_TYPES[cls.content_type] = cls
+    return cls
+
+
+def _authenticated(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def global_roles(user) -> set[str]:
+    if not _authenticated(user):
+        return {ANONYMOUS}
+    return {ANONYMOUS, AUTHENTICATED, *(str(r) for r in user.roles)}
+
+
+def local_roles(user, obj: Securable) -> set[str]:
+    """Local roles of `user` on `obj`, granted on it or any of its containers."""
+    if not _authenticated(user):
+        return set()
+    keys = tuple(obj.path_keys())
+    cache = g.setdefault("_local_roles", {}) if has_request_context() else {}
+    cache_key = (user.id, keys)
+    if cache_key not in cache:
+        cache[cache_key] = set(
+            db.session.scalars(
+                sa.select(LocalRoleGrant.role).where(
+                    LocalRoleGrant.user_id == user.id, LocalRoleGrant.object_key.in_(keys)
+                )
+            )
+        )
+    return set(cache[cache_key])
+
+
+def forget_cached_roles() -> None:
+    """Call after granting or revoking, so the same request sees the change."""
+    if has_request_context():
+        g.pop("_local_roles", None)
+
+
+def roles_of(user, obj: Securable | None = None) -> set[str]:
+    roles = global_roles(user)
+    if obj is not None:
+        roles |= local_roles(user, obj)
+        roles |= obj.dynamic_roles(user)  # also for visitors: Public
+    return roles
+
+
+def can(user, permission: Permission, obj: Securable | None = None) -> bool:
+    """May `user` use `permission` on `obj` (or site-wide when `obj` is None)?"""
+    if obj is None:
+        return bool(global_roles(user) & SITE_PERMISSIONS.get(permission, frozenset()))
+    allowed = obj.workflow.roles_with(obj.state, permission)  # type: ignore[attr-defined]
+    return bool(roles_of(user, obj) & allowed)
+
+
+def require(
+    user, permission: Permission, obj: Securable | None = None, *, hide: bool = False
+) -> None:
+    """In a view: 403 when not allowed, or 404 when `hide` (existence itself is private)."""
+    if not can(user, permission, obj):
+        abort(404 if hide else 403)
+
+
+def allowed_clause(user, model: type[Securable], permission: Permission) -> sa.ColumnElement[bool]:
+    """SQL condition selecting the rows of `model` on which `user` has `permission`.
+
+    The same rule as `can`, expressed per state: a row qualifies when, in its state, the
+    permission goes to one of the user's global roles, to a local role they hold on the row or
+    one of its containers, or to a dynamic role the row gives them.
+    """
+    workflow = model.workflow
+    state_col = model.state  # type: ignore[attr-defined]
+    path_col = model.security_path  # type: ignore[attr-defined]
+    static = global_roles(user)
+    conditions: list[sa.ColumnElement[bool]] = []
+
+    by_static = [s for s in workflow.states if workflow.roles_with(s, permission) & static]
+    if by_static:
+        conditions.append(state_col.in_(by_static))
+
+    if _authenticated(user):
+        for role in LocalRole:
+            states = [s for s in workflow.states if role in workflow.roles_with(s, permission)]
+            if states:
+                grant = (
+                    sa.select(LocalRoleGrant.id)
+                    .where(
+                        LocalRoleGrant.user_id == user.id,
+                        LocalRoleGrant.role == role.value,
+                        path_col.contains(
+                            sa.literal("/") + LocalRoleGrant.object_key + sa.literal("/")
+                        ),
+                    )
+                    .exists()
+                )
+                conditions.append(sa.and_(state_col.in_(states), grant))
+
+    for role, clause in model.dynamic_role_clauses(user).items():
+        states = [s for s in workflow.states if role in workflow.roles_with(s, permission)]
+        if states:
+            conditions.append(sa.and_(state_col.in_(states), clause))
+
+    return sa.or_(*conditions) if conditions else sa.false()
+
+
+# --- Sharing ------------------------------------------------------------------------------------
+
+
+def grants_on(obj: Securable) -> list[LocalRoleGrant]:
+    """Grants on the item itself and on its containers (inherited), nearest last."""
+    keys = obj.path_keys()
+    grants = db.session.scalars(
+        sa.select(LocalRoleGrant)
+        .where(LocalRoleGrant.object_key.in_(keys))
+        .order_by(LocalRoleGrant.id)
+    ).all()
+    order = {key: index for index, key in enumerate(keys)}
+    return sorted(grants, key=lambda grant: order[grant.object_key])
+
+
+def shareable_roles(obj: Securable) -> list[LocalRole]:
+    """Local roles that mean something for this item's workflow."""
+    used = {
+        role
+        for state in obj.workflow.states.values()
+        for roles in state.permissions.values()
+        for role in roles
+    }  # type: ignore[attr-defined]
+    return [role for role in LocalRole if role in used]
+
+
+def permission_matrix(types: Iterable[type[Securable]] | None = None) -> str:
+    """Role x state x permission for every content type, as stable plain text."""
+    lines: list[str] = []
+    for cls in sorted(types or CONTENT_TYPES.values(), key=lambda c: c.content_type):
+        workflow = cls.workflow
+        lines.append(
+            f"# {cls.content_type} (workflow: {workflow.name}, initial: {workflow.initial})"
+        )
+        for state_name, state in workflow.states.items():
+            lines.append(f"  [{state_name}]")
+            for permission in Permission:
+                roles = state.permissions.get(permission)
+                if roles:
+                    lines.append(
+                        f"    {permission.value:<16} {', '.join(sorted(str(r) for r in roles))}"
+                    )
+        lines.append("  transitions:")
+        for transition in workflow.transitions.values():
+            sources = ", ".join(sorted(transition.sources))
+            lines.append(
+                f"    {transition.name:<16} {sources} -> {transition.target} (needs {transition.permission.value})"
+            )
+    lines.append("# site-wide")
+    for permission, roles in SITE_PERMISSIONS.items():
+        lines.append(f"    {permission.value:<16} {', '.join(sorted(str(r) for r in roles))}")
+    return "\n".join(lines) + "\n"
+
+
+def grant_local_role(actor, obj: Securable, user, role: str) -> LocalRoleGrant:
+    """Give `user` the local role `role` on `obj` (and what it contains). Audited.
+
+    Raises NotAllowed without the Manage sharing permission, DomainError for an unknown role.
+    """
+    from portal.core import audit
+    from portal.core.errors import DomainError, NotAllowed
+
+    if not can(actor, Permission.MANAGE_SHARING, obj):
+        raise NotAllowed(_l("You cannot change who has access to this item."))
+    if role not in {r.value for r in shareable_roles(obj)}:
+        raise DomainError(_l("Choose one of the roles in the list."), field="role")
+    if not getattr(user, "active", False):
+        raise DomainError(_l("This account is disabled."), field="user_id")
+    existing = db.session.scalar(
+        sa.select(LocalRoleGrant).where(
+            LocalRoleGrant.object_key == obj.object_key,
+            LocalRoleGrant.user_id == user.id,
+            LocalRoleGrant.role == role,
+        )
+    )
+    if existing is not None:
+        return existing
+    grant = LocalRoleGrant(
+        object_key=obj.object_key, user_id=user.id, role=role, granted_by_id=actor.id
+    )
+    db.session.add(grant)
+    db.session.flush()
+    forget_cached_roles()
+    audit.record(
+        actor,
+        "sharing.granted",
+        f"{role} given to {user.username} on {obj.object_key}",
+        object_key=obj.object_key,
+        user_id=user.id,
+        role=role,
+    )
+    return grant
+
+
+def revoke_local_role(actor, obj: Securable, grant: LocalRoleGrant) -> None:
+    """Take back a local role granted on `obj` itself (inherited ones are revoked where given)."""
+    from portal.core import audit
+    from portal.core.errors import DomainError, NotAllowed
+
+    if not can(actor, Permission.MANAGE_SHARING, obj):
+        raise NotAllowed(_l("You cannot change who has access to this item."))
+    if grant.object_key != obj.object_key:
+        raise DomainError(_l("This role is given on a page above. Change it there."))
+    db.session.delete(grant)
+    db.session.flush()
+    forget_cached_roles()
+    audit.record(
+        actor,
+        "sharing.revoked",
+        f"{grant.role} taken from user {grant.user_id} on {obj.object_key}",
+        object_key=obj.object_key,
+        user_id=grant.user_id,
+        role=grant.role,
+    )
