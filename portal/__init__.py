@@ -44,6 +44,9 @@ def create_app(config_name: str | None = None, overrides: Mapping | None = None)
             x_host=app.config["PROXY_FIX_X_HOST"],
         )
 
+    from portal.core.urls import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # ids beyond the column's range: 404
     _init_extensions(app)
     _register_blueprints(app)
     return app
