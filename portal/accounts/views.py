@@ -376,8 +376,8 @@ def _account_data(form: AccountForm) -> services.AccountData:
 @bp.route("/accounts/<int:user_id>", methods=["GET", "POST"])
 @login_required
 def edit_account(user_id: int):
+    _require(policies.can_manage_accounts(current_user))  # first: 403 says nothing about the id
     user = _user_or_404(user_id)
-    _require(policies.can_manage_accounts(current_user))
     form = AccountForm(obj=user if request.method == "GET" else None)
     if request.method == "GET":
         form.roles.data = sorted(r.value for r in user.roles)
@@ -413,8 +413,8 @@ def enable_account(user_id: int):
 
 
 def _set_active(user_id: int, active: bool):
-    user = _user_or_404(user_id)
     _require(policies.can_manage_accounts(current_user))
+    user = _user_or_404(user_id)
     try:
         services.set_user_active(_me(), user, active)
     except DomainError as error:
@@ -460,6 +460,7 @@ def list_setup_codes():
 @bp.route("/accounts/<int:user_id>/setup-code", methods=["POST"])
 @login_required
 def issue_setup_code(user_id: int):
+    _require(policies.can_issue_setup_codes(current_user))
     user = _user_or_404(user_id)
     _require(policies.can_issue_setup_code(current_user, user))
     form = ConfirmForm()

@@ -20,6 +20,7 @@ from portal.core.workflow import apply_transition, history_of
 from portal.extensions import db
 
 PAGE_SIZE = 20
+MAX_ID = 2**31 - 1  # ids in forms and query strings beyond an id column's range: no such row
 
 
 def _me():
@@ -28,7 +29,7 @@ def _me():
 
 def _page_or_404(page_id: int, permission: Permission = Permission.VIEW) -> Page:
     """Load a page the viewer may see; pages they may not see do not exist for them (404)."""
-    page = db.session.get(Page, page_id)
+    page = db.session.get(Page, page_id) if 0 < page_id <= MAX_ID else None
     if page is None or not can(current_user, Permission.VIEW, page):
         abort(404)
     if permission is not Permission.VIEW:
@@ -141,7 +142,8 @@ def edit_page(page_id: int):
                     "diff": history.diff_fields(error.mine, theirs.fields if theirs else {}),
                 }
                 form.form_errors.append(str(error.message))
-                form.version.data = page.version  # saving again now overwrites, knowingly
+                # Saving again now overwrites, knowingly. (raw_data too: the widget shows it.)
+                form.version.data, form.version.raw_data = page.version, [str(page.version)]
                 status = 409
             except DomainError as error:
                 db.session.rollback()
@@ -166,19 +168,22 @@ def edit_page(page_id: int):
 def transition_page(page_id: int):
     page = _page_or_404(page_id)
     form = TransitionForm()
-    if not form.validate():
-        abort(400)
     error_message = None
-    try:
-        apply_transition(page, form.transition.data, _me(), form.comment.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        page = _page_or_404(page_id)
-        if error.status_code == 403:
-            abort(403)
-        error_message = str(error.message)
+    if not form.validate():
+        if set(form.errors) != {"comment"}:
+            abort(400)  # not what the page's own form sends
+        error_message = " ".join(str(message) for message in form.comment.errors)
     else:
-        db.session.commit()
+        try:
+            apply_transition(page, form.transition.data, _me(), form.comment.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            page = _page_or_404(page_id)
+            if error.status_code == 403:
+                abort(403)
+            error_message = str(error.message)
+        else:
+            db.session.commit()
     if is_htmx():
         response = render(
             "content/_status.html",
@@ -244,7 +249,7 @@ def revert_page(page_id: int, version: int):
     return redirect(url_for("content.view_page", page_id=page.id))
 
 
-@bp.route("/<int:page_id>/sharing", methods=["GET", "POST"])
+@bp.route("/<int:page_id>/sharing")
 @login_required
 def share_page(page_id: int):
     page = _page_or_404(page_id, Permission.MANAGE_SHARING)
@@ -299,7 +304,7 @@ def grant_role(page_id: int):
     if not form.validate():
         flash(_("Choose a person and a role."), "error")
         return redirect(url_for("content.share_page", page_id=page.id))
-    person = db.session.get(User, form.user_id.data)
+    person = db.session.get(User, form.user_id.data) if form.user_id.data <= MAX_ID else None
     if person is None:
         abort(404)
     try:
@@ -320,7 +325,9 @@ def revoke_role(page_id: int):
     form = RevokeForm()
     if not form.validate():
         abort(400)
-    grant = db.session.get(LocalRoleGrant, form.grant_id.data)
+    grant = (
+        db.session.get(LocalRoleGrant, form.grant_id.data) if form.grant_id.data <= MAX_ID else None
+    )
     if grant is None or grant.object_key not in page.path_keys():
         abort(404)
     try:

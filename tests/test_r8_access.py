@@ -1,0 +1,283 @@
+"""R8: every route that takes an id, for every role, with an object the role may not see.
+
+Generated from the URL map: a new route is covered the day it is added. Each argument of each
+rule must be known below, in ID_ARGUMENTS (how to name an object the role may not see, and an
+object that does not exist) or in NOT_IDS (with the reason); every POST route with an id needs
+plausible form data in FORM_DATA (what an attacker would send, so a missing check would show as
+a success). Otherwise `test_every_route_argument_is_known` fails and says what to add.
+
+The answer must be 404 or 403 (a redirect to the login page for visitors): never 2xx, never 3xx
+elsewhere, never 5xx. And nothing may change in the database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from portal.accounts.models import Role, SetupCode, User
+from portal.content.models import Page
+from portal.content.services import PageData, update_page
+from portal.core.history import Revision
+from portal.core.security import LocalRole, LocalRoleGrant, grant_local_role, shareable_roles
+from portal.core.workflow import WorkflowHistory
+from portal.extensions import db
+from tests.conftest import csrf_token
+from tests.factories import PASSWORD, make_user
+from tests.factories_content import make_page
+
+ROLES = ["anonymous", "member", "board", "trainer", "counsellor", "admin", "local"]
+GLOBAL_ROLES = {
+    "member": {Role.MEMBER},
+    "board": {Role.MEMBER, Role.BOARD},
+    "trainer": {Role.MEMBER, Role.TRAINER},
+    "counsellor": {Role.MEMBER, Role.COUNSELLOR},
+    "admin": {Role.MEMBER, Role.ADMIN},
+    "local": {Role.MEMBER},  # plus every local role, on a different page (see World)
+}
+MISSING_ID = 2_000_000_000  # a valid database integer that no row has
+
+
+@dataclass
+class World:
+    owner: User  # owns the pages below; none of the tested roles
+    target: User  # an administrator account: only administrators may touch it
+    hidden: Page  # private, two versions, shared with `bystander`: seen by owner and admins
+    grant: LocalRoleGrant  # a grant on `hidden`
+    elsewhere: Page  # the page on which the "local" user holds every local role
+    actor: User | None  # the user of the role under test (None for visitors)
+
+
+@dataclass(frozen=True)
+class IdArgument:
+    what: str
+    # The id of an object the role may not see or touch; None when the role may reach every
+    # object of this kind (administrators): then only a missing id is tried.
+    hidden: Callable[[World, str], int | None]
+    missing: int
+
+
+ID_ARGUMENTS: dict[str, IdArgument] = {
+    "page_id": IdArgument(
+        "a private page owned by someone else",
+        lambda w, role: None if role == "admin" else w.hidden.id,
+        MISSING_ID,
+    ),
+    "user_id": IdArgument(
+        "another person's account (an administrator's: counsellors may not print their code)",
+        lambda w, role: None if role == "admin" else w.target.id,
+        MISSING_ID,
+    ),
+    "version": IdArgument(
+        "a version of the page given with it (the page decides who may see it)",
+        lambda w, role: 1,
+        MISSING_ID,
+    ),
+}
+
+NOT_IDS = {
+    "filename": "static files are public by design",
+    "token": "a password-reset token is a secret, not an id (see the account tests)",
+}
+
+
+def _form_data(endpoint: str, world: World) -> dict[str, str]:
+    me = str(world.actor.id) if world.actor else "1"
+    return {
+        "content.edit_page": {
+            "title": "Defaced",
+            "summary": "",
+            "body": "Defaced.",
+            "kind": "page",
+            "is_public": "y",
+            "version": "2",
+        },
+        "content.transition_page": {"transition": "submit", "comment": "let me"},
+        "content.revert_page": {},
+        "content.share_page": {"q": world.owner.username},
+        "content.grant_role": {"user_id": me, "role": LocalRole.EDITOR.value},
+        "content.revoke_role": {"grant_id": str(world.grant.id)},
+        "accounts.edit_account": {
+            "username": world.target.username,
+            "display_name": "Defaced",
+            "email": "",
+            "locale": "",
+            "roles": "member",
+        },
+        "accounts.disable_account": {},
+        "accounts.enable_account": {},
+        "accounts.issue_setup_code": {"confirm": "y"},
+    }.get(endpoint)
+
+
+FORM_DATA_ENDPOINTS = {
+    "content.edit_page",
+    "content.transition_page",
+    "content.revert_page",
+    "content.share_page",
+    "content.grant_role",
+    "content.revoke_role",
+    "accounts.edit_account",
+    "accounts.disable_account",
+    "accounts.enable_account",
+    "accounts.issue_setup_code",
+}
+
+
+def id_rules(app):
+    """(rule, method) for every rule with an id argument, GET and POST separately."""
+    for rule in app.url_map.iter_rules():
+        if not set(rule.arguments) & set(ID_ARGUMENTS):
+            continue
+        for method in sorted(rule.methods & {"GET", "POST", "PUT", "PATCH", "DELETE"}):
+            yield rule, method
+
+
+def path_for(rule, values: dict[str, int]) -> str:
+    path = rule.rule
+    for name, value in values.items():
+        path = re.sub(rf"<(?:[a-z]+(?:\([^)]*\))?:)?{name}>", str(value), path)
+    assert "<" not in path, path
+    return path
+
+
+def test_every_route_argument_is_known(app):
+    problems = []
+    for rule in app.url_map.iter_rules():
+        for name in sorted(rule.arguments):
+            if name not in ID_ARGUMENTS and name not in NOT_IDS:
+                problems.append(
+                    f"{rule.rule} ({rule.endpoint}): argument <{name}> is unknown to the R8 test. "
+                    f"Add it to ID_ARGUMENTS in {__name__} (how to name an object each role may "
+                    "not see, and a missing one), or to NOT_IDS with the reason it is not an id."
+                )
+            converter = type(rule._converters.get(name)).__name__
+            if name in NOT_IDS and converter in ("IntegerConverter", "UUIDConverter"):
+                problems.append(f"{rule.rule}: <{name}> looks like an id ({converter})")
+    for rule, method in id_rules(app):
+        if method != "GET" and rule.endpoint not in FORM_DATA_ENDPOINTS:
+            problems.append(
+                f"{method} {rule.rule} ({rule.endpoint}) has no entry in FORM_DATA of {__name__}: "
+                "give the form data an attacker would send, so a missing check shows as a success."
+            )
+    assert not problems, "\n".join(problems)
+    assert len(list(id_rules(app))) >= 14  # the walk below really covers routes
+
+
+def build_world(role: str) -> World:
+    owner = make_user("pat.owner", display_name="Pat Owner", roles={Role.MEMBER, Role.BOARD})
+    target = make_user("tess.target", display_name="Tess Target", roles={Role.MEMBER, Role.ADMIN})
+    bystander = make_user("ben.bystander")
+    hidden = make_page(owner, "Hidden page", "Version one.")
+    update_page(owner, hidden, 1, PageData("Hidden page", "", "Version two."))
+    grant = grant_local_role(owner, hidden, bystander, LocalRole.READER.value)
+    elsewhere = make_page(owner, "Elsewhere")
+    actor = None
+    if role != "anonymous":
+        actor = make_user(f"role.{role}", roles=GLOBAL_ROLES[role])
+        if role == "local":
+            for local_role in shareable_roles(elsewhere):
+                grant_local_role(owner, elsewhere, actor, local_role.value)
+    db.session.flush()
+    return World(owner, target, hidden, grant, elsewhere, actor)
+
+
+def login(browser, user: User):
+    response = browser.post(
+        "/login",
+        data={
+            "username": user.username,
+            "password": PASSWORD,
+            "csrf_token": csrf_token(browser, "/login"),
+        },
+    )
+    assert response.status_code == 303
+    return browser
+
+
+def snapshot(world: World) -> dict:
+    db.session.expire_all()
+    page, target = db.session.get(Page, world.hidden.id), db.session.get(User, world.target.id)
+
+    def count(model, *where):
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+    return {
+        "page": (page.title, page.body, page.state, page.version, page.is_public, page.kind),
+        "target": (target.username, target.display_name, target.active, sorted(target.roles)),
+        "pages": count(Page),
+        "revisions": count(Revision),
+        "steps": count(WorkflowHistory),
+        "grants": sorted(
+            (g.object_key, g.user_id, g.role) for g in db.session.scalars(sa.select(LocalRoleGrant))
+        ),
+        "setup codes": count(SetupCode),
+    }
+
+
+def acceptable(role: str, response) -> bool:
+    if response.status_code in (403, 404):
+        return True
+    if role == "anonymous" and response.status_code in (301, 302, 303):
+        return response.headers.get("Location", "").startswith("/login")
+    return False
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_reaches_an_object_it_may_not_see(app, client, role):
+    world = build_world(role)
+    browser = app.test_client()
+    if world.actor is not None:
+        login(browser, world.actor)
+    token = csrf_token(browser, "/")
+    before = snapshot(world)
+    failures, tried = [], 0
+    for rule, method in id_rules(app):
+        variants = {
+            "missing": {name: ID_ARGUMENTS[name].missing for name in rule.arguments},
+        }
+        hidden = {name: ID_ARGUMENTS[name].hidden(world, role) for name in rule.arguments}
+        if all(value is not None for value in hidden.values()):
+            variants["hidden"] = hidden
+        for variant, values in variants.items():
+            path = path_for(rule, values)
+            for headers in ({}, {"HX-Request": "true"}):
+                if method == "GET":
+                    response = browser.get(path, headers=headers)
+                else:
+                    data = {"csrf_token": token, **_form_data(rule.endpoint, world)}
+                    response = browser.open(path, method=method, data=data, headers=headers)
+                tried += 1
+                if not acceptable(role, response):
+                    failures.append(
+                        f"{role}: {method} {path} ({variant}: "
+                        f"{', '.join(ID_ARGUMENTS[n].what for n in values)}) "
+                        f"{'as htmx ' if headers else ''}answered {response.status_code}"
+                        f" {response.headers.get('Location', '')}"
+                    )
+    assert not failures, "\n".join(failures)
+    assert tried >= 2 * len(list(id_rules(app)))
+    assert snapshot(world) == before, "a refused request changed the database"
+
+
+def test_ids_beyond_the_database_range_are_not_found(app, client):
+    """As an administrator (who passes every check), ids no row can have: 404, not a 500."""
+    world = build_world("admin")
+    browser = login(app.test_client(), world.actor)
+    token = csrf_token(browser, "/")
+    failures = []
+    for rule, method in id_rules(app):
+        for value in (0, 2**31, 2**63, 10**20):
+            path = path_for(rule, dict.fromkeys(rule.arguments, value))
+            if method == "GET":
+                response = browser.get(path)
+            else:
+                data = {"csrf_token": token, **_form_data(rule.endpoint, world)}
+                response = browser.open(path, method=method, data=data)
+            if response.status_code not in (400, 404):
+                failures.append(f"{method} {path} answered {response.status_code}")
+    assert not failures, "\n".join(failures)
