@@ -63,7 +63,9 @@ def make_page(
     """A page owned by `owner`, in `state` (see the module docstring for who does each step)."""
     if state not in ("private", "pending", "published"):
         raise ValueError(f"unknown page state {state!r}")
-    data = services.PageData(title=title, summary=summary, body=body, kind=kind, is_public=is_public)
+    data = services.PageData(
+        title=title, summary=summary, body=body, kind=kind, is_public=is_public
+    )
     if services.can_add_page(owner, parent):
         page = services.create_page(owner, data, parent)
     else:

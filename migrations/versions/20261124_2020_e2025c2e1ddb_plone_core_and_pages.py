@@ -55,7 +55,8 @@ def upgrade():
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_search_documents')),
-    sa.UniqueConstraint('object_key', name=op.f('uq_search_documents_object_key'))
+    sa.UniqueConstraint('object_key', name=op.f('uq_search_documents_object_key')),
+    sqlite_autoincrement=True,  # ids are FTS5 rowids: never reused
     )
     with op.batch_alter_table('search_documents', schema=None) as batch_op:
         batch_op.create_index('ix_search_documents_object_type_object_id', ['object_type', 'object_id'], unique=False)

@@ -230,20 +230,43 @@ def _window_start(config) -> datetime:
     return utcnow() - timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
 
 
-def record_attempt(username: str, ip_address: str) -> LoginAttempt:
-    """Write the attempt first; the caller commits before checking the password.
+def _serialise(*keys: str) -> None:
+    """Make concurrent attempts on the same keys take turns (PostgreSQL advisory locks).
 
-    Because every attempt is stored before any password is verified, the N-th concurrent attempt
-    sees at least N rows whatever worker it runs in, so the limit holds in total.
+    On SQLite every write transaction already starts with BEGIN IMMEDIATE, which serialises
+    them all. Keys are always locked in the same order (account, then address): no deadlock.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        for key in keys:
+            db.session.execute(
+                sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key}
+            )
+
+
+def record_attempt(username: str, ip_address: str, config) -> LoginAttempt:
+    """Record an attempt and decide, in the same serialised transaction, whether it is throttled.
+
+    The caller commits right after, then checks the password with no transaction open (so
+    SQLite's write lock is not held while argon2 works). Because attempts on one account or
+    address are recorded and counted one at a time, the N-th attempt counts exactly N, whatever
+    worker it runs in: exactly the documented number of passwords is ever checked.
+    The decision and the candidate account are kept on the attempt (not stored).
     """
     ip_address = (ip_address or "-")[:45]
     if username in (SETUP_CODE_KEY, RESET_REQUEST_KEY):
         key = username + ip_address
     else:
         key = normalise_username(username)[:64] or "-"
+    _serialise(f"login:{key}", f"login-ip:{ip_address}")
     attempt = LoginAttempt(username=key, ip_address=ip_address)
     db.session.add(attempt)
     db.session.flush()
+    attempt.throttled = _over_limit(attempt, config)
+    candidate = db.session.execute(
+        sa.select(User.id, User.password_hash, User.active).where(User.username == key)
+    ).first()
+    attempt.candidate_id = candidate.id if candidate and candidate.active else None
+    attempt.candidate_hash = candidate.password_hash if candidate and candidate.active else None
     return attempt
 
 
@@ -263,8 +286,7 @@ def _failures_for(key_column, key: str, config) -> int:
     )
 
 
-def check_throttle(attempt: LoginAttempt, config) -> None:
-    """Raise TooManyAttempts when this account or address has failed too often recently."""
+def _over_limit(attempt: LoginAttempt, config) -> bool:
     by_user = _failures_for(LoginAttempt.username, attempt.username, config)
     by_ip = db.session.scalar(
         sa.select(sa.func.count(LoginAttempt.id)).where(
@@ -274,7 +296,12 @@ def check_throttle(attempt: LoginAttempt, config) -> None:
         )
     )
     # Both counts include this attempt, which is not (yet) a success.
-    if by_user > config["LOGIN_MAX_FAILURES"] or by_ip > config["LOGIN_MAX_FAILURES_PER_IP"]:
+    return by_user > config["LOGIN_MAX_FAILURES"] or by_ip > config["LOGIN_MAX_FAILURES_PER_IP"]
+
+
+def check_throttle(attempt: LoginAttempt, config) -> None:
+    """Raise TooManyAttempts when the attempt was over a limit when it was recorded."""
+    if getattr(attempt, "throttled", False):
         minutes = max(config["LOGIN_WINDOW_SECONDS"] // 60, 1)
         raise TooManyAttempts(
             _l(
@@ -289,13 +316,15 @@ def check_throttle(attempt: LoginAttempt, config) -> None:
 def authenticate(attempt: LoginAttempt, password: str, config) -> User:
     """Check the password for a recorded attempt.
 
+    The password is checked against the hash read when the attempt was recorded, before any
+    new database statement, so no transaction is open meanwhile when the caller has committed.
     Raises TooManyAttempts when throttled (the password is then not even checked), LoginFailed
     when the username or password is wrong or the account is disabled.
     """
     check_throttle(attempt, config)
-    user = db.session.scalar(sa.select(User).where(User.username == attempt.username))
-    valid = verify_password(user.password_hash if user else None, password)
-    if not valid or user is None or not user.active:
+    valid = verify_password(attempt.candidate_hash, password)
+    user = db.session.get(User, attempt.candidate_id) if valid and attempt.candidate_id else None
+    if user is None or not user.active:
         raise LoginFailed(_l("Wrong username or password. Check them and try again."))
     attempt.succeeded = True
     user.last_login_at = utcnow()

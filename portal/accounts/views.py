@@ -79,7 +79,7 @@ def login():
     if form.is_submitted():
         status = 422
         if form.validate():
-            attempt = services.record_attempt(form.username.data, _client_ip())
+            attempt = services.record_attempt(form.username.data, _client_ip(), current_app.config)
             db.session.commit()  # counted before the password is checked, whatever happens next
             try:
                 user = services.authenticate(attempt, form.password.data, current_app.config)
@@ -188,7 +188,9 @@ def redeem_setup_code():
     if form.is_submitted():
         status = 422
         if form.validate():
-            attempt = services.record_attempt(services.SETUP_CODE_KEY, _client_ip())
+            attempt = services.record_attempt(
+                services.SETUP_CODE_KEY, _client_ip(), current_app.config
+            )
             db.session.commit()
             try:
                 user = services.redeem_setup_code(
@@ -227,7 +229,9 @@ def forgot_password():
     if form.is_submitted():
         status = 422
         if form.validate():
-            attempt = services.record_attempt(services.RESET_REQUEST_KEY, _client_ip())
+            attempt = services.record_attempt(
+                services.RESET_REQUEST_KEY, _client_ip(), current_app.config
+            )
             db.session.commit()
             base = current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
             services.request_password_reset(

@@ -40,6 +40,9 @@ class SearchDocument(db.Model):
 
     __table_args__ = (
         sa.Index("ix_search_documents_object_type_object_id", "object_type", "object_id"),
+        # Never reuse an id: it is the FTS5 rowid, and SQLite 3.40 can corrupt its index when a
+        # deleted rowid is inserted again in the same transaction.
+        {"sqlite_autoincrement": True},
     )
 
     def __repr__(self) -> str:
@@ -86,7 +89,10 @@ def index(obj) -> None:
             object_key=obj.object_key, object_type=obj.content_type, object_id=obj.id
         )
         db.session.add(document)
-    document.title, document.body = title[:300], body
+    # The snippet markers cannot occur in indexed text (a stray \x02 would open a <mark>).
+    document.title, document.body = (
+        text.replace(START, "").replace(STOP, "") for text in (title[:300], body)
+    )
     db.session.flush()
     if _dialect() == "sqlite":
         db.session.execute(sa.text("DELETE FROM search_fts WHERE rowid = :id"), {"id": document.id})

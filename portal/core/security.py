@@ -310,17 +310,17 @@ def permission_matrix(types: Iterable[type[Securable]] | None = None) -> str:
                 roles = state.permissions.get(permission)
                 if roles:
                     lines.append(
-                        f"    {permission.value:<16} {', '.join(sorted(str(r) for r in roles))}"
+                        f"    {permission.value:<18} {', '.join(sorted(str(r) for r in roles))}"
                     )
         lines.append("  transitions:")
         for transition in workflow.transitions.values():
             sources = ", ".join(sorted(transition.sources))
             lines.append(
-                f"    {transition.name:<16} {sources} -> {transition.target} (needs {transition.permission.value})"
+                f"    {transition.name:<18} {sources} -> {transition.target} (needs {transition.permission.value})"
             )
     lines.append("# site-wide")
     for permission, roles in SITE_PERMISSIONS.items():
-        lines.append(f"    {permission.value:<16} {', '.join(sorted(str(r) for r in roles))}")
+        lines.append(f"    {permission.value:<18} {', '.join(sorted(str(r) for r in roles))}")
     return "\n".join(lines) + "\n"
 
 

@@ -174,7 +174,7 @@ def test_change_password_checks_the_current_one_and_ends_sessions(db, user):
 
 
 def login(app, username, password, ip="10.0.0.1"):
-    attempt = services.record_attempt(username, ip)
+    attempt = services.record_attempt(username, ip, app.config)
     return services.authenticate(attempt, password, app.config)
 
 
@@ -249,13 +249,13 @@ def test_setup_code_lets_a_person_choose_a_password_once(app, db, admin):
     assert code.code_hash != plain  # only a digest is stored
     assert code.expires_at - utcnow() > timedelta(days=app.config["SETUP_CODE_VALID_DAYS"] - 1)
     typed = services.format_setup_code(plain).lower().replace("-", " ")  # as a person might type it
-    attempt = services.record_attempt(services.SETUP_CODE_KEY, "10.0.0.2")
+    attempt = services.record_attempt(services.SETUP_CODE_KEY, "10.0.0.2", app.config)
     user = services.redeem_setup_code(
         attempt, typed, "my own long phrase", "my own long phrase", app.config
     )
     assert user == person
     assert verify_password(person.password_hash, "my own long phrase")
-    attempt = services.record_attempt(services.SETUP_CODE_KEY, "10.0.0.2")
+    attempt = services.record_attempt(services.SETUP_CODE_KEY, "10.0.0.2", app.config)
     with pytest.raises(DomainError, match="does not work"):
         services.redeem_setup_code(
             attempt, plain, "another long phrase", "another long phrase", app.config
@@ -305,12 +305,12 @@ def test_counsellors_issue_codes_for_plain_members_only(app, db):
 
 def test_wrong_setup_codes_are_throttled_per_address(app, db):
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        attempt = services.record_attempt(services.SETUP_CODE_KEY, "10.0.0.3")
+        attempt = services.record_attempt(services.SETUP_CODE_KEY, "10.0.0.3", app.config)
         with pytest.raises(DomainError):
             services.redeem_setup_code(
                 attempt, "ACDE-FGHJ-KMNP", "long phrase ok", "long phrase ok", app.config
             )
-    attempt = services.record_attempt(services.SETUP_CODE_KEY, "10.0.0.3")
+    attempt = services.record_attempt(services.SETUP_CODE_KEY, "10.0.0.3", app.config)
     with pytest.raises(TooManyAttempts):
         services.redeem_setup_code(
             attempt, "ACDE-FGHJ-KMNP", "long phrase ok", "long phrase ok", app.config
@@ -327,7 +327,7 @@ def reset_request(app, identifier):
         links.append(token)
         return f"http://portal.test/password/reset/{token}"
 
-    attempt = services.record_attempt(services.RESET_REQUEST_KEY, "10.0.0.4")
+    attempt = services.record_attempt(services.RESET_REQUEST_KEY, "10.0.0.4", app.config)
     count = services.request_password_reset(attempt, identifier, url_for_token, app.config)
     return count, links
 
