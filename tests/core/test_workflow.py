@@ -290,4 +290,4 @@ def test_permissions_matrix_shows_the_rules_that_matter(app):
     published = text.split("[published]")[1].split("transitions:")[0]
     assert "View               Authenticated, Public\n" in published
     assert "Request review" not in published
-    assert "View audit log   admin\n" in text
+    assert "View audit log     admin\n" in text
