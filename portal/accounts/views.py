@@ -23,6 +23,7 @@ from portal.accounts.pdf import setup_sheet_pdf
 from portal.core.errors import DomainError, TooManyAttempts
 from portal.core.htmx import hx_redirect, render
 from portal.core.urls import safe_next
+from portal.core.viewhelpers import acting_user, form_error, int_arg, like_pattern
 from portal.extensions import db, login_manager
 
 PAGE_SIZE = 25
@@ -40,22 +41,8 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
-def _me() -> User:
-    """The logged-in user itself, not the proxy: services keep and compare it."""
-    return current_user._get_current_object()
-
-
 def _client_ip() -> str:
     return request.remote_addr or "-"
-
-
-def _form_error(form, error: DomainError) -> None:
-    """Show a service's refusal next to the field it concerns, or above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
 
 
 def _start_session(user: User) -> None:
@@ -92,7 +79,7 @@ def login():
                 db.session.rollback()
                 services.record_failed_login(attempt)
                 db.session.commit()
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 db.session.commit()
                 _start_session(user)
@@ -110,7 +97,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
-        services.logout_everywhere(_me())
+        services.logout_everywhere(acting_user())
         db.session.commit()
     locale = session.get("locale") or getattr(current_user, "locale", None)
     logout_user()
@@ -135,10 +122,10 @@ def account():
         status = 422
         if form.validate():
             try:
-                services.update_preferences(_me(), form.locale.data, form.email.data)
+                services.update_preferences(acting_user(), form.locale.data, form.email.data)
             except DomainError as error:
                 db.session.rollback()
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 db.session.commit()
                 session["locale"] = current_user.locale
@@ -157,14 +144,14 @@ def change_password():
         if form.validate():
             try:
                 user = services.change_password(
-                    _me(),
+                    acting_user(),
                     form.current_password.data,
                     form.new_password.data,
                     form.confirm.data,
                 )
             except DomainError as error:
                 db.session.rollback()
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 db.session.commit()
                 _start_session(user)  # this device stays logged in; every other one is out
@@ -207,7 +194,7 @@ def redeem_setup_code():
                 raise
             except DomainError as error:
                 db.session.rollback()
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 db.session.commit()
                 _start_session(user)
@@ -258,7 +245,7 @@ def reset_password(token: str):
                 services.reset_password(token, form.new_password.data, form.confirm.data)
             except DomainError as error:
                 db.session.rollback()
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 db.session.commit()
                 flash(_("Your password is changed. You can log in now."), "success")
@@ -284,9 +271,7 @@ def _user_or_404(user_id: int) -> User:
 def _account_query(search: str, role: str | None):
     query = sa.select(User)
     if search:
-        like = (
-            "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
+        like = like_pattern(search)
         query = query.where(
             sa.or_(
                 User.username.like(like, escape="\\"),
@@ -299,13 +284,8 @@ def _account_query(search: str, role: str | None):
     return query
 
 
-def _page_number() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100000 else 1
-
-
 def _paginate(query):
-    page = _page_number()
+    page = int_arg("page")
     total = db.session.scalar(
         sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
     )
@@ -350,10 +330,10 @@ def create_account():
         status = 422
         if form.validate():
             try:
-                user = services.create_user(_me(), _account_data(form))
+                user = services.create_user(acting_user(), _account_data(form))
             except DomainError as error:
                 db.session.rollback()
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 db.session.commit()
                 flash(
@@ -391,10 +371,10 @@ def edit_account(user_id: int):
         status = 422
         if form.validate():
             try:
-                services.update_user(_me(), user, _account_data(form))
+                services.update_user(acting_user(), user, _account_data(form))
             except DomainError as error:
                 db.session.rollback()
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 db.session.commit()
                 flash(_("The changes are saved."), "success")
@@ -420,7 +400,7 @@ def _set_active(user_id: int, active: bool):
     _require(policies.can_manage_accounts(current_user))
     user = _user_or_404(user_id)
     try:
-        services.set_user_active(_me(), user, active)
+        services.set_user_active(acting_user(), user, active)
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -471,7 +451,7 @@ def issue_setup_code(user_id: int):
     if not form.validate():
         abort(400)
     try:
-        code, plain = services.issue_setup_code(_me(), user, current_app.config)
+        code, plain = services.issue_setup_code(acting_user(), user, current_app.config)
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")

@@ -16,15 +16,12 @@ from portal.core import history, security
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
 from portal.core.security import LocalRoleGrant, Permission, allowed_clause, can, require
+from portal.core.viewhelpers import acting_user, form_error, int_arg, like_pattern
 from portal.core.workflow import apply_transition, history_of
 from portal.extensions import db
 
 PAGE_SIZE = 20
 MAX_ID = 2**31 - 1  # ids in forms and query strings beyond an id column's range: no such row
-
-
-def _me():
-    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def _page_or_404(page_id: int, permission: Permission = Permission.VIEW) -> Page:
@@ -35,19 +32,6 @@ def _page_or_404(page_id: int, permission: Permission = Permission.VIEW) -> Page
     if permission is not Permission.VIEW:
         require(current_user, permission, page)
     return page
-
-
-def _form_error(form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
-
-
-def _number(name: str, default: int = 1) -> int:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and 0 < int(value) < 10**6 else default
 
 
 def _data(form: PageForm) -> services.PageData:
@@ -62,7 +46,7 @@ def _data(form: PageForm) -> services.PageData:
 
 @bp.route("/")
 def list_pages():
-    page_number = _number("page")
+    page_number = int_arg("page")
     kind = request.args.get("kind", "")
     query = sa.select(Page).where(allowed_clause(current_user, Page, Permission.VIEW))
     if kind in ("page", "news"):
@@ -99,10 +83,10 @@ def create_page():
         status = 422
         if form.validate():
             try:
-                page = services.create_page(_me(), _data(form), parent)
+                page = services.create_page(acting_user(), _data(form), parent)
             except DomainError as error:
                 db.session.rollback()
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 db.session.commit()
                 flash(_("The page is saved. It is private until it is published."), "success")
@@ -132,7 +116,7 @@ def edit_page(page_id: int):
         status = 422
         if form.validate():
             try:
-                services.update_page(_me(), page, form.version.data, _data(form))
+                services.update_page(acting_user(), page, form.version.data, _data(form))
             except history.EditConflict as error:
                 db.session.rollback()
                 page = _page_or_404(page_id, Permission.EDIT)
@@ -147,7 +131,7 @@ def edit_page(page_id: int):
                 status = 409
             except DomainError as error:
                 db.session.rollback()
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 db.session.commit()
                 flash(_("Your changes are saved."), "success")
@@ -175,7 +159,7 @@ def transition_page(page_id: int):
         error_message = " ".join(str(message) for message in form.comment.errors)
     else:
         try:
-            apply_transition(page, form.transition.data, _me(), form.comment.data or "")
+            apply_transition(page, form.transition.data, acting_user(), form.comment.data or "")
         except DomainError as error:
             db.session.rollback()
             page = _page_or_404(page_id)
@@ -213,8 +197,8 @@ def page_history(page_id: int):
     page = _page_or_404(page_id, Permission.VIEW_HISTORY)
     revisions = history.revisions_of(page)
     newest = revisions[0].version if revisions else 1
-    a = _number("a", max(newest - 1, 1))
-    b = _number("b", newest)
+    a = int_arg("a", max(newest - 1, 1))
+    b = int_arg("b", newest)
     old, new = history.get_revision(page, a), history.get_revision(page, b)
     diff = history.diff_fields(old.fields, new.fields) if old and new else {}
     return render(
@@ -239,7 +223,7 @@ def revert_page(page_id: int, version: int):
     if not FlaskForm().validate():  # only the CSRF token is posted
         abort(400)
     try:
-        services.revert_page(_me(), page, version)
+        services.revert_page(acting_user(), page, version)
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -256,9 +240,7 @@ def share_page(page_id: int):
     search = request.args.get("q", "").strip()[:100]
     candidates = []
     if search:
-        like = (
-            "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
+        like = like_pattern(search)
         candidates = db.session.scalars(
             sa.select(User)
             .where(User.active.is_(True))
@@ -308,7 +290,7 @@ def grant_role(page_id: int):
     if person is None:
         abort(404)
     try:
-        security.grant_local_role(_me(), page, person, form.role.data)
+        security.grant_local_role(acting_user(), page, person, form.role.data)
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -331,7 +313,7 @@ def revoke_role(page_id: int):
     if grant is None or grant.object_key not in page.path_keys():
         abort(404)
     try:
-        security.revoke_local_role(_me(), page, grant)
+        security.revoke_local_role(acting_user(), page, grant)
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")

@@ -16,15 +16,11 @@ from portal.core.i18n import available_languages
 from portal.core.search import search as run_search
 from portal.core.security import Permission, require
 from portal.core.urls import safe_next
+from portal.core.viewhelpers import int_arg
 from portal.extensions import db
 from portal.home import bp
 
 AUDIT_PAGE_SIZE = 50
-
-
-def _number(name: str, default: int = 1) -> int:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and 0 < int(value) < 10**6 else default
 
 
 @bp.route("/")
@@ -50,7 +46,7 @@ def set_language():
 @bp.route("/search")
 def search():
     query = request.args.get("q", "").strip()[:200]
-    results = run_search(current_user, query, page=_number("page")) if query else None
+    results = run_search(current_user, query, page=int_arg("page")) if query else None
     live = request.headers.get("HX-Target") == "header-search-results"  # the box in the header
     fragment = "home/_search_live.html" if live else "home/_search_results.html"
     return render("home/search.html", fragment=fragment, query=query, results=results)
@@ -89,7 +85,7 @@ def audit_log():
         )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     pages = max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1)
-    page = min(_number("page"), pages)
+    page = min(int_arg("page"), pages)
     entries = db.session.scalars(
         query.order_by(AuditEntry.id.desc())
         .limit(AUDIT_PAGE_SIZE)
