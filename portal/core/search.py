@@ -153,12 +153,55 @@ def highlight(text: str) -> Markup:
     return Markup(safe.replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S704 - escaped above
 
 
-def _match_sqlite(terms: list[str]):
-    fts = sa.table("search_fts", sa.column("rowid"), sa.column("title"), sa.column("body"))
-    expression = " ".join(f'"{term}"*' for term in terms)
+def _fts_expression(terms: list[str]) -> str:
+    return " ".join(f'"{term}"*' for term in terms)
+
+
+def _tsquery(terms: list[str]):
+    return sa.func.to_tsquery("simple", " & ".join(f"{term}:*" for term in terms))
+
+
+def _matches_sqlite(terms: list[str]):
+    """The FTS5 matches with their rank, computed once and first.
+
+    MATERIALIZED keeps SQLite from flattening the match into the joins: without statistics its
+    planner would otherwise walk every document of a type and probe the index one row at a time.
+    """
+    fts = sa.table("search_fts", sa.column("rowid"))
     rank = sa.func.bm25(sa.literal_column("search_fts"), 5.0, 1.0)
-    snippet = sa.func.snippet(sa.literal_column("search_fts"), 1, START, STOP, "…", 16)
-    return fts, expression, rank, snippet
+    return (
+        sa.select(fts.c.rowid.label("document_id"), rank.label("rank"))
+        .where(sa.literal_column("search_fts").op("MATCH")(_fts_expression(terms)))
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _snippets(dialect: str, terms: list[str], document_ids: list[int]) -> dict[int, str]:
+    """Highlighted extracts for the documents shown on one page of results only."""
+    if not document_ids:
+        return {}
+    if dialect == "sqlite":
+        fts = sa.table("search_fts", sa.column("rowid"))
+        snippet = sa.func.snippet(sa.literal_column("search_fts"), 1, START, STOP, "…", 16)
+        rows = db.session.execute(
+            sa.select(fts.c.rowid, snippet).where(
+                sa.literal_column("search_fts").op("MATCH")(_fts_expression(terms)),
+                fts.c.rowid.in_(document_ids),
+            )
+        )
+    else:
+        doc = SearchDocument
+        options = (
+            f"StartSel={START},StopSel={STOP},MaxWords=30,MinWords=12,"
+            "MaxFragments=1,FragmentDelimiter=…"
+        )
+        rows = db.session.execute(
+            sa.select(
+                doc.id, sa.func.ts_headline("simple", doc.body, _tsquery(terms), options)
+            ).where(doc.id.in_(document_ids))
+        )
+    return {row[0]: row[1] or "" for row in rows}
 
 
 def search(user, query: str, page: int = 1, per_page: int = 10) -> Results:
@@ -167,40 +210,29 @@ def search(user, query: str, page: int = 1, per_page: int = 10) -> Results:
     if not terms or not SEARCHABLE:
         return Results([], 0, 1, 1)
     dialect = _dialect()
+    doc = SearchDocument
+    columns = (
+        doc.id.label("document_id"),
+        doc.object_key,
+        doc.object_type,
+        doc.object_id,
+        doc.title,
+    )
+    matches = _matches_sqlite(terms) if dialect == "sqlite" else None
     selects = []
     for kind in SEARCHABLE.values():
         model = kind.model
-        doc = SearchDocument
-        if dialect == "sqlite":
-            fts, expression, rank, snippet = _match_sqlite(terms)
+        if matches is not None:
             statement = (
-                sa.select(
-                    doc.object_key,
-                    doc.object_type,
-                    doc.object_id,
-                    doc.title,
-                    snippet.label("snippet"),
-                    rank.label("rank"),
-                )
-                .select_from(fts)
-                .join(doc, doc.id == fts.c.rowid)
-                .where(sa.literal_column("search_fts").op("MATCH")(expression))
+                sa.select(*columns, matches.c.rank)
+                .select_from(matches)
+                .join(doc, doc.id == matches.c.document_id)
             )
         else:
-            tsquery = sa.func.to_tsquery("simple", " & ".join(f"{term}:*" for term in terms))
+            tsquery = _tsquery(terms)
             vector = sa.func.to_tsvector("simple", doc.title + " " + doc.body)
             statement = sa.select(
-                doc.object_key,
-                doc.object_type,
-                doc.object_id,
-                doc.title,
-                sa.func.ts_headline(
-                    "simple",
-                    doc.body,
-                    tsquery,
-                    f"StartSel={START},StopSel={STOP},MaxWords=30,MinWords=12,MaxFragments=1,FragmentDelimiter=…",
-                ).label("snippet"),
-                (-sa.func.ts_rank(vector, tsquery)).label("rank"),
+                *columns, (-sa.func.ts_rank(vector, tsquery)).label("rank")
             ).where(vector.op("@@")(tsquery))
         statement = statement.join(
             model, sa.and_(doc.object_type == model.content_type, doc.object_id == model.id)
@@ -216,13 +248,14 @@ def search(user, query: str, page: int = 1, per_page: int = 10) -> Results:
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
+    snippets = _snippets(dialect, terms, [row.document_id for row in rows])
     hits = [
         Hit(
             row.object_key,
             row.object_type,
             row.object_id,
             row.title,
-            highlight(row.snippet or ""),
+            highlight(snippets.get(row.document_id, "")),
             SEARCHABLE[row.object_type].url_for(row.object_id),
         )
         for row in rows
