@@ -92,10 +92,14 @@ def _register_blueprints(app: Flask) -> None:
     from portal.core.cli import portal_cli
     from portal.core.errors import register_error_handlers
     from portal.home import bp as home_bp
+    from portal.members import bodies_bp
+    from portal.members import bp as members_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(content_bp)
+    app.register_blueprint(members_bp)
+    app.register_blueprint(bodies_bp)
     register_error_handlers(app)
 
     from portal import demo  # noqa: F401  (adds `flask portal demo`)

@@ -397,13 +397,16 @@ def normalise_setup_code(text: str) -> str:
     return re.sub(r"[\s-]", "", (text or "").upper())
 
 
-def issue_setup_code(actor: User, user: User, config) -> tuple[SetupCode, str]:
+def issue_setup_code(
+    actor: User, user: User, config, *, policy_checked: bool = False
+) -> tuple[SetupCode, str]:
     """Issue a one-time setup code for `user`; earlier unused codes stop working.
 
     Returns the stored code and the plain code (shown once, on the printed sheet).
-    Raises NotAllowed when the actor may not issue a code for this user.
+    Raises NotAllowed when the actor may not issue a code for this user. `policy_checked`: the
+    caller applied a policy of its own (the member register's welcome sheet does).
     """
-    if not policies.can_issue_setup_code(actor, user):
+    if not policy_checked and not policies.can_issue_setup_code(actor, user):
         raise NotAllowed(_l("You cannot print a setup code for this account."))
     if not user.active:
         raise DomainError(_l("This account is disabled. Enable it first."))

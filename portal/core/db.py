@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextvars
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -105,3 +106,11 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql(_sqlite_begin.get())
+
+
+def local_today() -> date:
+    """Today's date where the enterprise is (its time zone), not the server's or UTC's."""
+    from flask import current_app, has_app_context
+
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else "Europe/Paris"
+    return datetime.now(ZoneInfo(zone)).date()

@@ -71,6 +71,13 @@ class Permission(StrEnum):
     MANAGE_ACCOUNTS = "Manage accounts"
     ISSUE_SETUP_CODES = "Issue setup codes"
     VIEW_AUDIT_LOG = "View audit log"
+    VIEW_PROFILE = "View profile"
+    VIEW_DIRECTORY = "View directory"
+    MANAGE_MEMBERS = "Manage members"
+    DECIDE_MEMBERSHIP = "Decide membership"
+    EDIT_PREFERENCES = "Edit preferences"
+    MANAGE_BODIES = "Manage bodies"
+    PRINT_WELCOME_SHEETS = "Print welcome sheets"
 
 
 PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
@@ -84,6 +91,13 @@ PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
     Permission.MANAGE_ACCOUNTS: _l("Create accounts, change roles, disable accounts."),
     Permission.ISSUE_SETUP_CODES: _l("Print one-time setup codes for people."),
     Permission.VIEW_AUDIT_LOG: _l("Read the audit log."),
+    Permission.VIEW_PROFILE: _l("See a member's name, team and positions."),
+    Permission.VIEW_DIRECTORY: _l("See the list of members."),
+    Permission.MANAGE_MEMBERS: _l("Keep the member register: add, correct, import, export."),
+    Permission.DECIDE_MEMBERSHIP: _l("Admit, suspend, end or renew a membership."),
+    Permission.EDIT_PREFERENCES: _l("Change a member's language and contact choices."),
+    Permission.MANAGE_BODIES: _l("Set up bodies, colleges, rules and positions."),
+    Permission.PRINT_WELCOME_SHEETS: _l("Print a member's welcome sheet with a setup code."),
 }
 
 ROLE_TITLES = {
@@ -110,6 +124,12 @@ SITE_PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.MANAGE_ACCOUNTS: frozenset({GlobalRole.ADMIN}),
     Permission.ISSUE_SETUP_CODES: frozenset({GlobalRole.ADMIN, GlobalRole.COUNSELLOR}),
     Permission.VIEW_AUDIT_LOG: frozenset({GlobalRole.ADMIN}),
+    Permission.VIEW_DIRECTORY: frozenset({AUTHENTICATED}),
+    Permission.MANAGE_MEMBERS: frozenset({GlobalRole.BOARD, GlobalRole.ADMIN}),
+    Permission.MANAGE_BODIES: frozenset({GlobalRole.BOARD, GlobalRole.ADMIN}),
+    Permission.PRINT_WELCOME_SHEETS: frozenset(
+        {GlobalRole.BOARD, GlobalRole.ADMIN, GlobalRole.COUNSELLOR}
+    ),
 }
 
 
@@ -310,17 +330,17 @@ def permission_matrix(types: Iterable[type[Securable]] | None = None) -> str:
                 roles = state.permissions.get(permission)
                 if roles:
                     lines.append(
-                        f"    {permission.value:<18} {', '.join(sorted(str(r) for r in roles))}"
+                        f"    {permission.value:<22} {', '.join(sorted(str(r) for r in roles))}"
                     )
         lines.append("  transitions:")
         for transition in workflow.transitions.values():
             sources = ", ".join(sorted(transition.sources))
             lines.append(
-                f"    {transition.name:<18} {sources} -> {transition.target} (needs {transition.permission.value})"
+                f"    {transition.name:<22} {sources} -> {transition.target} (needs {transition.permission.value})"
             )
     lines.append("# site-wide")
     for permission, roles in SITE_PERMISSIONS.items():
-        lines.append(f"    {permission.value:<18} {', '.join(sorted(str(r) for r in roles))}")
+        lines.append(f"    {permission.value:<22} {', '.join(sorted(str(r) for r in roles))}")
     return "\n".join(lines) + "\n"
 
 

@@ -194,13 +194,31 @@ def test_grant_on_a_page_with_a_similar_key_does_not_leak(db):
 @pytest.mark.parametrize(
     ("roles", "allowed"),
     [
-        ({Role.MEMBER}, set()),
-        ({Role.MEMBER, Role.BOARD}, {P.ADD_CONTENT}),
-        ({Role.TRAINER}, set()),
-        ({Role.COUNSELLOR}, {P.ISSUE_SETUP_CODES}),
+        ({Role.MEMBER}, {P.VIEW_DIRECTORY}),
+        (
+            {Role.MEMBER, Role.BOARD},
+            {
+                P.VIEW_DIRECTORY,
+                P.ADD_CONTENT,
+                P.MANAGE_MEMBERS,
+                P.MANAGE_BODIES,
+                P.PRINT_WELCOME_SHEETS,
+            },
+        ),
+        ({Role.TRAINER}, {P.VIEW_DIRECTORY}),
+        ({Role.COUNSELLOR}, {P.VIEW_DIRECTORY, P.ISSUE_SETUP_CODES, P.PRINT_WELCOME_SHEETS}),
         (
             {Role.MEMBER, Role.ADMIN},
-            {P.ADD_CONTENT, P.MANAGE_ACCOUNTS, P.ISSUE_SETUP_CODES, P.VIEW_AUDIT_LOG},
+            {
+                P.VIEW_DIRECTORY,
+                P.ADD_CONTENT,
+                P.MANAGE_ACCOUNTS,
+                P.ISSUE_SETUP_CODES,
+                P.VIEW_AUDIT_LOG,
+                P.MANAGE_MEMBERS,
+                P.MANAGE_BODIES,
+                P.PRINT_WELCOME_SHEETS,
+            },
         ),
     ],
 )

@@ -286,8 +286,13 @@ def test_permissions_matrix_is_pinned(app):
 def test_permissions_matrix_shows_the_rules_that_matter(app):
     text = MATRIX_FILE.read_text()
     private = text.split("[private]")[1].split("[pending]")[0]
-    assert "Review             admin\n" in private  # nobody but an admin publishes a draft
+    assert "Review                 admin\n" in private  # nobody but an admin publishes a draft
     published = text.split("[published]")[1].split("transitions:")[0]
-    assert "View               Authenticated, Public\n" in published
+    assert "View                   Authenticated, Public\n" in published
     assert "Request review" not in published
-    assert "View audit log     admin\n" in text
+    assert "View audit log         admin\n" in text
+    member = text.split("# member")[1].split("# page")[0]
+    assert member.count("Decide membership      board\n") == 4  # the statutes: the board decides
+    active = member.split("[active]")[1].split("[suspended]")[0]
+    assert "View profile           Authenticated\n" in active  # the directory: active only
+    assert "View profile           Authenticated" not in member.split("[suspended]")[1]

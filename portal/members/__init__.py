@@ -1,0 +1,8 @@
+"""The membership register and governing bodies: who may vote where, and with what weight."""
+
+from flask import Blueprint
+
+bp = Blueprint("members", __name__, url_prefix="/members")
+bodies_bp = Blueprint("bodies", __name__, url_prefix="/bodies")
+
+from portal.members import models  # noqa: E402,F401
