@@ -116,12 +116,24 @@ def _active_admin_count() -> int:
     )
 
 
-def create_user(actor: User | None, data: AccountData, password: str | None = None) -> User:
+def create_user(
+    actor: User | None,
+    data: AccountData,
+    password: str | None = None,
+    *,
+    member_policy_checked: bool = False,
+) -> User:
     """Create an account. `actor` None means the command line.
 
     Raises NotAllowed when the actor may not manage accounts; DomainError on invalid data.
+    `member_policy_checked`: the caller applied a policy of its own (the member register creates
+    a plain member login for a member it may print a welcome sheet for); only the member role
+    can then be given.
     """
-    if actor is not None and not policies.can_manage_accounts(actor):
+    if member_policy_checked:
+        if frozenset(data.roles) != {Role.MEMBER}:
+            raise NotAllowed(_l("Only an administrator can create accounts."))
+    elif actor is not None and not policies.can_manage_accounts(actor):
         raise NotAllowed(_l("Only an administrator can create accounts."))
     data = _check_account_data(data)
     user = User(

@@ -488,6 +488,7 @@ def create_account_for(actor, member: Member) -> User:
             roles=frozenset({Role.MEMBER}),
         ),
         password=None,
+        member_policy_checked=True,
     )
     member.user_id = user.id
     db.session.flush()
