@@ -17,6 +17,7 @@ from portal.accounts.passwords import verify_password
 from portal.content.demo import load_demo_pages
 from portal.core.cli import portal_cli
 from portal.extensions import db
+from portal.members.demo import load_demo_register
 
 DEMO_PASSWORD = "wise-demo-2026"  # noqa: S105 - printed on purpose: it is demo data
 
@@ -102,8 +103,13 @@ def demo_command(if_empty: bool) -> None:
         created = load_demo()
         admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
         pages = load_demo_pages(admin) if admin is not None else 0
+        register = load_demo_register()
         db.session.commit()
         click.echo(f"Demo data: {created} people and {pages} pages created.")
+        click.echo(
+            f"Register: {register.members} members, {register.bodies} bodies, "
+            f"{register.mandates} positions."
+        )
     demo_admin = db.session.scalar(sa.select(User).where(User.username == DEMO_LOGINS[0][0]))
     if demo_admin is not None and verify_password(demo_admin.password_hash, DEMO_PASSWORD):
         click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")

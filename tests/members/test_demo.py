@@ -1,0 +1,87 @@
+"""`flask portal demo` fills the membership register: members, history, bodies, positions."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.accounts.models import User
+from portal.core.db import local_today
+from portal.members import bodies, services
+from portal.members.demo import REGISTER
+from portal.members.models import Body, BodyKind, Member, MembershipEvent, Position
+
+
+def run_demo(app):
+    result = app.test_cli_runner().invoke(args=["portal", "demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def member_of(db, username):
+    return db.session.scalar(sa.select(Member).join(User).where(User.username == username))
+
+
+def test_demo_fills_the_register(app, db):
+    result = run_demo(app)
+    assert "Register: " in result.output
+    members = db.session.scalars(sa.select(Member)).all()
+    assert len(members) == len(REGISTER) >= 40
+    linked = [m for m in members if m.user_id is not None]
+    assert len(linked) >= 35
+    assert 4 <= len(members) - len(linked) <= 6  # volunteers and supporters without an account
+    for member in linked:
+        assert member.preferred_language == member.user.locale
+        assert member.full_name == member.user.display_name
+    assert member_of(db, "anne.moreau") is None  # external counsellor: an account, no member
+    assert {m.team for m in members} >= {"Cleaning", "Kitchen", "Furniture workshop", "Office"}
+    assert {m.category.code for m in members} == {"worker", "staff", "volunteer", "supporter"}
+    assert 1 <= sum(m.contact_consent for m in members) < len(members) // 2
+
+    today = local_today()
+    assembly = db.session.get(Body, 1)
+    summary = bodies.electorate_summary(assembly, today)
+    assert summary.voters > 20
+    assert summary.total_weight >= summary.voters
+    assert (assembly.quorum_percent, assembly.notice_days, assembly.proxy_cap) == (25, 15, 2)
+
+    states = {m.state for m in members}
+    assert states == {"applicant", "active", "suspended", "ended"}
+    applicants = [m for m in members if m.state == "applicant"]
+    assert len(applicants) == 2 and all(m.category_id for m in applicants)  # can be admitted
+    kofi = member_of(db, "kofi.mensah")
+    assert kofi.state == "ended" and "job" in services.events_of(kofi)[-1].reason
+    samir = member_of(db, "samir.toure")
+    assert [e.transition for e in services.events_of(samir)][-2:] == ["end", "readmit"]
+    hanna = member_of(db, "hanna.virtanen")
+    assert hanna.category.code == "worker"
+    assert services.events_of(hanna)[0].category.code == "volunteer"
+
+    # Every event is dated in the past, in order, and recorded by a board member.
+    events = db.session.scalars(
+        sa.select(MembershipEvent).order_by(MembershipEvent.member_id, MembershipEvent.id)
+    ).all()
+    assert all(e.effective_on <= today and e.effective_on.year >= 2024 for e in events)
+    assert {e.recorded_by.username for e in events} == {"marta.kowalska"}
+    by_member: dict[int, list] = {}
+    for event in events:
+        by_member.setdefault(event.member_id, []).append(event.effective_on)
+    assert all(days == sorted(days) for days in by_member.values())
+
+
+def test_demo_bodies_and_positions(app, db):
+    run_demo(app)
+    today = local_today()
+    board = db.session.get(Body, 2)
+    chairs = [m for m in bodies.mandates_of_body(board, today) if m.position == Position.CHAIR]
+    assert [m.member.user.username for m in chairs] == ["marta.kowalska"]
+    past = [m for m in bodies.mandates_of_body(board) if m.ends_on and m.ends_on < today]
+    assert any(m.position == Position.CHAIR and m.member.user_id is None for m in past)
+    assert bodies.electorate_summary(board, today).voters == 4
+    kinds = {b.kind: b for b in bodies.bodies()}
+    assert set(kinds) == set(BodyKind)
+    council = kinds[BodyKind.WORKERS_COUNCIL]
+    seated = bodies.electorate_members(council, today)
+    assert len(seated) == 5 and all(m.category.code == "worker" for m, _w in seated)
+    committee = kinds[BodyKind.COMMITTEE]
+    assert committee.title == "Health and safety committee"
+    assert bodies.electorate_summary(committee, today).voters >= 3
