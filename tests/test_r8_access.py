@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -26,9 +27,12 @@ from portal.core.history import Revision
 from portal.core.security import LocalRole, LocalRoleGrant, grant_local_role, shareable_roles
 from portal.core.workflow import WorkflowHistory
 from portal.extensions import db
+from portal.members.bodies import BodyData, create_body
+from portal.members.models import Body, Mandate, Member, MemberCategory, MembershipEvent
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_user
 from tests.factories_content import make_page
+from tests.factories_members import make_mandate, make_member, membership_step
 
 ROLES = ["anonymous", "member", "board", "trainer", "counsellor", "admin", "local"]
 GLOBAL_ROLES = {
@@ -50,6 +54,9 @@ class World:
     grant: LocalRoleGrant  # a grant on `hidden`
     elsewhere: Page  # the page on which the "local" user holds every local role
     actor: User | None  # the user of the role under test (None for visitors)
+    former: Member  # an ended membership: only the board, admins (and the person) see it
+    closed_body: Body  # a body no longer in use: only those who manage bodies see it
+    closed_mandate: Mandate  # a mandate in that body
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,26 @@ ID_ARGUMENTS: dict[str, IdArgument] = {
     "user_id": IdArgument(
         "another person's account (an administrator's: counsellors may not print their code)",
         lambda w, role: None if role == "admin" else w.target.id,
+        MISSING_ID,
+    ),
+    "member_id": IdArgument(
+        "a former member (ended membership) of someone else",
+        lambda w, role: None if role in ("admin", "board") else w.former.id,
+        MISSING_ID,
+    ),
+    "body_id": IdArgument(
+        "a body no longer in use",
+        lambda w, role: None if role in ("admin", "board") else w.closed_body.id,
+        MISSING_ID,
+    ),
+    "mandate_id": IdArgument(
+        "a mandate in a body no longer in use",
+        lambda w, role: None if role in ("admin", "board") else w.closed_mandate.id,
+        MISSING_ID,
+    ),
+    "category_id": IdArgument(
+        "a college (only those who manage bodies may change one)",
+        lambda w, role: None if role in ("admin", "board") else 1,
         MISSING_ID,
     ),
     "version": IdArgument(
@@ -111,6 +138,48 @@ def _form_data(endpoint: str, world: World) -> dict[str, str]:
         "accounts.disable_account": {},
         "accounts.enable_account": {},
         "accounts.issue_setup_code": {"confirm": "y"},
+        "members.edit_member": {
+            "given_name": "Defaced",
+            "family_name": "Defaced",
+            "member_number": "666",
+            "preferred_language": "en",
+            "team": "Defaced",
+        },
+        "members.transition_member": {
+            "transition": "readmit",
+            "effective_on": "2026-01-01",
+            "reason": "let me",
+        },
+        "members.change_college": {
+            "category_id": "2",
+            "effective_on": "2026-01-01",
+            "reason": "let me",
+        },
+        "members.edit_preferences": {
+            "preferred_language": "en",
+            "email": "attacker@example.org",
+            "contact_consent": "y",
+        },
+        "members.link_account": {"username": world.actor.username if world.actor else "x"},
+        "members.unlink_account": {"confirm": "y"},
+        "members.welcome_sheet": {"confirm": "y"},
+        "bodies.edit_body": {
+            "kind": "committee",
+            "name": "Defaced",
+            "quorum_percent": "1",
+            "notice_days": "0",
+            "default_majority": "simple",
+            "proxy_cap": "20",
+            "active": "y",
+        },
+        "bodies.add_mandate": {
+            "member_id": str(world.former.id),
+            "position": "chair",
+            "starts_on": "2025-01-01",
+        },
+        "bodies.end_mandate": {"ends_on": "2025-12-31"},
+        "bodies.remove_mandate": {"reason": "let me"},
+        "bodies.edit_college": {"name": "Defaced", "vote_weight": "100", "body_ids": "1"},
     }.get(endpoint)
 
 
@@ -125,6 +194,18 @@ FORM_DATA_ENDPOINTS = {
     "accounts.disable_account",
     "accounts.enable_account",
     "accounts.issue_setup_code",
+    "members.edit_member",
+    "members.transition_member",
+    "members.change_college",
+    "members.edit_preferences",
+    "members.link_account",
+    "members.unlink_account",
+    "members.welcome_sheet",
+    "bodies.edit_body",
+    "bodies.add_mandate",
+    "bodies.end_mandate",
+    "bodies.remove_mandate",
+    "bodies.edit_college",
 }
 
 
@@ -182,8 +263,14 @@ def build_world(role: str) -> World:
         if role == "local":
             for local_role in shareable_roles(elsewhere):
                 grant_local_role(owner, elsewhere, actor, local_role.value)
+    former = make_member(given="Former", family="Member", admitted_on=date(2025, 2, 3))
+    closed_body = create_body(None, BodyData(kind="committee", name="Old committee", active=False))
+    closed_mandate = make_mandate(former, closed_body, "member", starts_on=date(2025, 3, 1))
+    membership_step(former, "end", on=date(2025, 9, 1), reason="Left for a job elsewhere")
     db.session.flush()
-    return World(owner, target, hidden, grant, elsewhere, actor)
+    return World(
+        owner, target, hidden, grant, elsewhere, actor, former, closed_body, closed_mandate
+    )
 
 
 def login(browser, user: User):
@@ -216,6 +303,35 @@ def snapshot(world: World) -> dict:
             (g.object_key, g.user_id, g.role) for g in db.session.scalars(sa.select(LocalRoleGrant))
         ),
         "setup codes": count(SetupCode),
+        "members": sorted(
+            (
+                m.id,
+                m.member_number,
+                m.given_name,
+                m.team,
+                m.state,
+                m.user_id,
+                m.category_id,
+                m.preferred_language,
+                m.email,
+                m.contact_consent,
+            )
+            for m in db.session.scalars(sa.select(Member))
+        ),
+        "events": count(MembershipEvent),
+        "mandates": sorted(
+            (m.id, m.body_id, m.member_id, m.position, m.starts_on, m.ends_on)
+            for m in db.session.scalars(sa.select(Mandate))
+        ),
+        "bodies": sorted(
+            (b.id, b.kind, b.name, b.quorum_percent, b.proxy_cap, b.active)
+            for b in db.session.scalars(sa.select(Body))
+        ),
+        "colleges": sorted(
+            (c.id, c.name, c.vote_weight, tuple(sorted(b.id for b in c.voting_bodies)))
+            for c in db.session.scalars(sa.select(MemberCategory))
+        ),
+        "users": count(User),
     }
 
 

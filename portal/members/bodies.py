@@ -190,6 +190,12 @@ def _check_body(data: BodyData, body: Body | None) -> BodyData:
     )
 
 
+def _require_manager(actor, message) -> None:
+    """`actor` None is the command line (and the demo loader), which may do anything."""
+    if actor is not None and not can(actor, Permission.MANAGE_BODIES):
+        raise NotAllowed(message)
+
+
 RULE_FIELDS = (
     "kind",
     "name",
@@ -203,8 +209,7 @@ RULE_FIELDS = (
 
 
 def create_body(actor, data: BodyData) -> Body:
-    if not can(actor, Permission.MANAGE_BODIES):
-        raise NotAllowed(_l("You cannot set up bodies."))
+    _require_manager(actor, _l("You cannot set up bodies."))
     data = _check_body(data, None)
     body = Body(**{name: getattr(data, name) for name in RULE_FIELDS})
     body.name = data.name or None
@@ -221,8 +226,7 @@ def create_body(actor, data: BodyData) -> Body:
 
 
 def update_body(actor, body: Body, data: BodyData) -> Body:
-    if not can(actor, Permission.MANAGE_BODIES):
-        raise NotAllowed(_l("You cannot set up bodies."))
+    _require_manager(actor, _l("You cannot set up bodies."))
     data = _check_body(data, body)
     if body.is_computed and data.kind != body.kind:
         raise DomainError(_l("The general assembly stays a general assembly."), field="kind")
@@ -306,8 +310,7 @@ def add_mandate(
     ends_on: date | None = None,
     note: str = "",
 ) -> Mandate:
-    if not can(actor, Permission.MANAGE_BODIES):
-        raise NotAllowed(_l("You cannot change positions."))
+    _require_manager(actor, _l("You cannot change positions."))
     _check_mandate(body, member, position, starts_on, ends_on)
     note = _check_text(note, "note", required=False, limit=MAX_NOTE)
     mandate = Mandate(
@@ -337,8 +340,7 @@ def add_mandate(
 
 def end_mandate(actor, mandate: Mandate, ends_on: date | None, note: str = "") -> Mandate:
     """Set the last day of a mandate (also to shorten or correct it)."""
-    if not can(actor, Permission.MANAGE_BODIES):
-        raise NotAllowed(_l("You cannot change positions."))
+    _require_manager(actor, _l("You cannot change positions."))
     if ends_on is None:
         raise DomainError(_l("Give the last day of the mandate."), field="ends_on")
     _check_mandate(
@@ -363,8 +365,7 @@ def end_mandate(actor, mandate: Mandate, ends_on: date | None, note: str = "") -
 
 def remove_mandate(actor, mandate: Mandate, reason: str) -> None:
     """Delete a mandate entered by mistake (an ended mandate is history: end it instead)."""
-    if not can(actor, Permission.MANAGE_BODIES):
-        raise NotAllowed(_l("You cannot change positions."))
+    _require_manager(actor, _l("You cannot change positions."))
     reason = _check_text(reason, "reason", required=True, limit=MAX_NOTE)
     audit.record(
         actor,
