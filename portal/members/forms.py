@@ -93,9 +93,14 @@ class TransitionForm(FlaskForm):
 
 
 class CategoryChangeForm(FlaskForm):
-    category_id = SelectField(_l("New college"), coerce=str, validate_choice=False)
-    effective_on = DateInput(_l("From"), validators=[InputRequired(DATE_MESSAGE)])
-    reason = StringField(_l("Reason"), validators=[Length(max=1000)])
+    # Own ids: the member's page also shows the lifecycle form, with fields of the same names.
+    category_id = SelectField(
+        _l("New college"), coerce=str, validate_choice=False, id="college-category"
+    )
+    effective_on = DateInput(
+        _l("From"), validators=[InputRequired(DATE_MESSAGE)], id="college-effective-on"
+    )
+    reason = StringField(_l("Reason"), validators=[Length(max=1000)], id="college-reason")
 
 
 class PreferencesForm(FlaskForm):

@@ -331,8 +331,9 @@ def transition_member(member_id: int):
             if error.status_code == 403:
                 abort(403)
             status = 422
+            error = _reason_field(error)
             if error.field in ("effective_on", "reason"):
-                form_error(form, _reason_field(error))
+                form_error(form, error)
             else:
                 error_message = str(error.message)
         else:
