@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.home import bp as home_bp
     from portal.members import bodies_bp
     from portal.members import bp as members_bp
+    from portal.members.cli import members_cli
 
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
@@ -105,3 +106,4 @@ def _register_blueprints(app: Flask) -> None:
     from portal import demo  # noqa: F401  (adds `flask portal demo`)
 
     app.cli.add_command(portal_cli)
+    app.cli.add_command(members_cli)

@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("members", __name__, url_prefix="/members")
 bodies_bp = Blueprint("bodies", __name__, url_prefix="/bodies")
 
-from portal.members import models, views, views_bodies  # noqa: E402,F401
+from portal.members import models, views, views_bodies, views_csv  # noqa: E402,F401
