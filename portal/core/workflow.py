@@ -102,8 +102,12 @@ def available_transitions(obj: Securable, user) -> list[Transition]:
     ]
 
 
-def apply_transition(obj: Securable, name: str, actor, comment: str = "") -> WorkflowHistory:
+def apply_transition(
+    obj: Securable, name: str, actor, comment: str = "", **audit_details
+) -> WorkflowHistory:
     """Move `obj` along transition `name`. The only code that changes a state.
+
+    `audit_details` are added to the audit entry (e.g. the date a step takes effect).
 
     Raises DomainError when the transition does not exist from this state, when a comment is
     required and missing, or when the guard refuses; NotAllowed without the permission.
@@ -142,11 +146,13 @@ def apply_transition(obj: Securable, name: str, actor, comment: str = "") -> Wor
     audit.record(
         actor,
         "workflow.transition",
-        f"{obj.object_key}: {name} ({before} -> {transition.target})",
+        f"{obj.object_key}: {name} ({before} -> {transition.target})"
+        + "".join(f", {key} {value}" for key, value in sorted(audit_details.items())),
         object_key=obj.object_key,
         transition=name,
         from_state=before,
         to_state=transition.target,
+        **audit_details,
     )
     db.session.flush()
     transition_applied.send(obj, transition=transition, actor=actor)

@@ -329,8 +329,9 @@ def change_membership(
     previous change.
     """
     effective_on = _check_date(member, effective_on)
-    apply_transition(member, transition, actor, reason)  # permission, guard, reason, audit
-    if member.state == "active":
+    # The workflow checks the permission, the guard and the reason, and writes the audit entry.
+    apply_transition(member, transition, actor, reason, effective_on=effective_on.isoformat())
+    if transition in ("admit", "readmit"):
         member.admitted_on, member.ended_on = effective_on, None
     elif member.state == "ended":
         member.ended_on = effective_on

@@ -227,11 +227,6 @@ def test_every_step_writes_an_event_a_history_row_and_an_audit_entry(db):
     assert member.admitted_on == date(2026, 1, 12) and member.ended_on is None
 
 
-@pytest.mark.xfail(
-    reason="BUG: change_membership's audit entry (written by apply_transition) does not record "
-    "the effective date; only the mutable membership_events row has it (change_category's does)",
-    strict=True,
-)
 def test_the_audit_entry_of_a_step_names_its_effective_date(db):
     member = member_in("active")
     membership_step(member, "suspend", date(2025, 4, 7))
@@ -261,11 +256,6 @@ def test_ending_and_refusing_set_the_end_date(db):
     )
 
 
-@pytest.mark.xfail(
-    reason="BUG: change_membership sets admitted_on on 'reinstate'; admitted_on is 'the latest "
-    "admission' and a reinstatement after a suspension is not an admission",
-    strict=True,
-)
 def test_reinstating_keeps_the_admission_date(db):
     member = member_in("suspended")
     membership_step(member, "reinstate", date(2025, 5, 5))
