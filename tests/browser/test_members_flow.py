@@ -330,22 +330,10 @@ def test_member_page_and_lifecycle_form_fit_a_phone(new_context, site, board):
         assert found["height"] >= TOUCH_TARGET
 
 
-# BUG (reported): on a 360 px screen the "Membership history" table of a member page scrolls
-# sideways inside its `.table-wrap` (overflow-x: auto), which has nothing focusable: keyboard
-# users cannot scroll it. axe "scrollable-region-focusable" (serious). The register's table
-# passes because its rows hold links.
-TABLE_NOT_FOCUSABLE = pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="axe scrollable-region-focusable: the member page's history table (.table-wrap) "
-    "scrolls at 360 px and cannot be focused",
-)
-
-
 @pytest.mark.parametrize(
     "screen",
     [
-        pytest.param("member page", marks=TABLE_NOT_FOCUSABLE),
+        "member page",
         "register",
         "preferences",
         "directory",
@@ -454,8 +442,7 @@ def test_member_chooses_french_and_the_portal_speaks_it(new_context, site, check
     member = _add(
         site, "Gaspard", "Orlovski", admitted_on=date(2025, 2, 3), login=("gaspard.orlovski", "en")
     )
-    # On a desktop: on a phone their own page has the history table that axe rejects there
-    # (see TABLE_NOT_FOCUSABLE); the phone layout of these screens is checked above.
+    # On a desktop; the phone layout of these screens is checked above.
     page = new_context(DESKTOP).new_page()
     log_in(page, member.login)
     html = page.locator("html")
