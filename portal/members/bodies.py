@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.core import audit
 from portal.core.errors import DomainError, NotAllowed
-from portal.core.security import Permission, can
+from portal.core.security import Permission, allowed_clause, can
 from portal.extensions import db
 from portal.members.models import (
     SINGLE_HOLDER,
@@ -84,12 +84,17 @@ def electorate_summary(body: Body, day: date) -> ElectorateSummary:
     return ElectorateSummary(int(voters), int(weight))
 
 
-def electorate_members(body: Body, day: date) -> list[tuple[Member, int]]:
-    """The members of the electorate (for the body's page), by name."""
+def electorate_members(body: Body, day: date, viewer) -> list[tuple[Member, int]]:
+    """The members of the electorate that `viewer` may see (for the body's page), by name.
+
+    On a past day the electorate may include people who are no longer members (or are
+    suspended): only those whose profile the viewer may see today are named.
+    """
     query = electorate_query(body, day).subquery()
     rows = db.session.execute(
         sa.select(Member, query.c.weight)
         .join(query, query.c.member_id == Member.id)
+        .where(allowed_clause(viewer, Member, Permission.VIEW_PROFILE))
         .order_by(sa.func.lower(Member.family_name), sa.func.lower(Member.given_name), Member.id)
     ).all()
     return [(row[0], int(row[1])) for row in rows]

@@ -88,7 +88,7 @@ def view_body(body_id: int):
         day_error=day_error,
         today=local_today(),
         summary=services.electorate_summary(body, day),
-        voters=services.electorate_members(body, day),
+        voters=services.electorate_members(body, day, current_user),
         current=services.mandates_of_body(body, local_today()),
         history=services.mandates_of_body(body),
         can_manage=manager,

@@ -80,7 +80,8 @@ def test_demo_bodies_and_positions(app, db):
     kinds = {b.kind: b for b in bodies.bodies()}
     assert set(kinds) == set(BodyKind)
     council = kinds[BodyKind.WORKERS_COUNCIL]
-    seated = bodies.electorate_members(council, today)
+    marta = db.session.scalar(sa.select(User).where(User.username == "marta.kowalska"))
+    seated = bodies.electorate_members(council, today, marta)
     assert len(seated) == 5 and all(m.category.code == "worker" for m, _w in seated)
     committee = kinds[BodyKind.COMMITTEE]
     assert committee.title == "Health and safety committee"

@@ -90,11 +90,16 @@ def test_the_general_assembly_is_the_active_members_of_colleges_that_vote_there(
     day = date(2025, 4, 1)
     assert voters(ga, day) == {ada.id: 3, bea.id: 1, cy.id: 1}
     assert electorate_summary(ga, day).total_weight == 5
-    assert [(m.given_name, w) for m, w in bodies.electorate_members(ga, day)] == [
+    assert [(m.given_name, w) for m, w in bodies.electorate_members(ga, day, board_user())] == [
         ("Ada", 3),
         ("Bea", 1),
         ("Cy", 1),
     ]
+    # A plain member is shown the names of today's members only; Fay left, Gus is suspended.
+    later = date(2025, 2, 15)
+    named = bodies.electorate_members(ga, later, member_user())
+    assert [m.given_name for m, _w in named] == ["Ada", "Bea", "Cy"]
+    assert electorate_summary(ga, later).voters == 5
     assert voters(ga, ADMITTED - DAY) == {}  # nobody admitted yet
     assert voters(ga, ADMITTED) == {ada.id: 3, bea.id: 1, cy.id: 1, fay.id: 3, gus.id: 1}
 
