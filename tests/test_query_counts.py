@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import event
 
@@ -10,6 +12,13 @@ from portal.content import services
 from portal.core.security import LocalRole, grant_local_role
 from portal.core.workflow import apply_transition
 from tests.factories import make_user
+from tests.factories_members import (
+    board_body,
+    board_user,
+    general_assembly,
+    make_mandate,
+    make_member,
+)
 
 
 def count_statements(db, client, path):
@@ -55,3 +64,39 @@ def test_listing_statements_do_not_grow_with_items(db, client, login_as, path):
     add_pages(author, 40, reader)
     many = count_statements(db, client, path)
     assert many == few, f"{path}: {few} statements with few pages, {many} with many"
+
+
+def add_members(number, body):
+    for index in range(number):
+        member = make_member(
+            given=f"Person{index}",
+            category=("worker", "staff", "volunteer")[index % 3],
+            admitted_on=date(2025, 2, 3),
+            team=("Kitchen", "Cleaning")[index % 2],
+            contact_consent=bool(index % 2),
+            phone="+33 6 00 00 00 00",
+        )
+        if index % 4 == 0:
+            make_mandate(member, body, "member", starts_on=date(2025, 3, 1))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/members/",
+        "/members/?q=person",
+        "/members/register",
+        "/bodies/",
+        "/bodies/{board}",
+        "/bodies/{ga}",
+    ],
+)
+def test_register_listings_do_not_grow_with_members(db, client, login_as, path):
+    login_as(board_user())
+    board, ga = board_body(), general_assembly()
+    path = path.format(board=board.id, ga=ga.id)
+    add_members(4, board)
+    few = count_statements(db, client, path)
+    add_members(36, board)
+    many = count_statements(db, client, path)
+    assert many == few, f"{path}: {few} statements with few members, {many} with many"
