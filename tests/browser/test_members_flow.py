@@ -485,12 +485,6 @@ def test_member_chooses_french_and_the_portal_speaks_it(new_context, site, check
     assert heading(other) == french("Hello, %(name)s", name=member.full_name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG (reported): the French catalogue has none of the members and bodies strings "
-    "(menu 'Members', 'Bodies', 'Register', the member screens): they stay in English",
-)
 def test_the_member_screens_speak_french(new_context, site):
     """A French-speaking member sees the member screens in French: "Membres" in the menu."""
     member = _add(
