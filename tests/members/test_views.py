@@ -558,3 +558,31 @@ def test_new_college_that_votes_nowhere(client, login_as):
     assert college.voting_bodies == []
     page = client.get("/bodies/colleges").get_data(as_text=True)
     assert "Honorary members" in page and "nowhere" in page
+
+
+def test_welcome_sheet_is_in_the_members_language(client, login_as, monkeypatch):
+    """The sheet's HTML (before WeasyPrint) speaks the member's language, not the printer's."""
+    import weasyprint
+
+    rendered = []
+
+    class FakeHTML:
+        def __init__(self, string, base_url):
+            rendered.append(string)
+
+        def write_pdf(self):
+            return b"%PDF-fake"
+
+    monkeypatch.setattr(weasyprint, "HTML", FakeHTML)
+    member = make_member(
+        given="Léa", family="Martin", admitted_on=ADMITTED, preferred_language="fr"
+    )
+    make_mandate(member, position="secretary", starts_on=date(2025, 3, 1))
+    login_as(board_user())  # an English-speaking board member prints it
+    response = post(client, f"/members/{member.id}/welcome-sheet", {})
+    assert response.data == b"%PDF-fake"
+    sheet = rendered[0]
+    assert 'lang="fr"' in sheet and "Bienvenue" in sheet
+    assert member.member_number in sheet and "lea.martin" in sheet
+    assert "Secrétariat" in sheet  # the position, translated
+    assert "/setup?code=" not in sheet  # the code is in the QR image and the box, not a link
