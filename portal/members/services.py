@@ -129,7 +129,13 @@ def next_member_number() -> str:
     """The next free number: one more than the highest all-digit number, on four digits."""
     numbers = db.session.scalars(sa.select(Member.member_number)).all()
     highest = max((int(n) for n in numbers if n.isdigit()), default=0)
-    return f"{highest + 1:04d}"
+    number = f"{highest + 1:04d}"
+    if len(number) > 20:
+        raise DomainError(
+            _l("There is no next number after %(number)s. Give a number by hand.", number=highest),
+            field="member_number",
+        )
+    return number
 
 
 def _check_reason(reason: str, *, required: bool) -> str:

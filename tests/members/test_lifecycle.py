@@ -373,12 +373,6 @@ def test_member_numbers_follow_on_and_are_unique(db):
     assert db.session.scalar(sa.select(sa.func.count(Member.id))) == 6
 
 
-@pytest.mark.xfail(
-    reason="BUG: next_member_number adds 1 to the highest all-digit number even when that gives "
-    "21 digits: the number breaks NUMBER_PATTERN and members.member_number (20 characters) - "
-    "stored as is on SQLite, a DataError (500) on PostgreSQL",
-    strict=True,
-)
 def test_the_next_number_never_outgrows_the_number_column(db):
     board = board_user()
     make_member(board, member_number="9" * 20)  # a valid number, the longest there can be
