@@ -8,8 +8,10 @@ See bench/README.md ("search.py") for how to run it and what the figures mean.
     .venv/bin/python bench/search.py --explain                 # also the query plan of the slowest
 
 The pages are written with bulk inserts straight into `pages`, `search_documents` (and the
-FTS5 table `search_fts` on SQLite), in the shapes that `portal.core.search.index` writes, on a
-fresh database built by the migrations. Nothing is left behind.
+FTS5 table `search_fts` on SQLite; on PostgreSQL the stored `search_vector` column computes
+itself), in the shapes that `portal.core.search.index` writes, on a fresh database built by the
+migrations. Nothing is left behind. The vocabulary includes the words of the French catalogue,
+so the generated text (and the figures) move a little when the catalogue changes.
 """
 
 from __future__ import annotations

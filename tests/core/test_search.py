@@ -249,6 +249,34 @@ def test_paging(db, client):
     assert client.get("/search?q=hammer&page=99999999999999999999").status_code == 200
 
 
+def test_a_page_past_the_end_without_results(db):
+    person(Role.BOARD)
+    results = search(None, "nothinglikethis", page=7)
+    assert (results.total, results.page, results.pages, results.hits) == (0, 1, 1, [])
+
+
+# --- ranking -------------------------------------------------------------------------------------
+
+
+def test_a_word_in_the_title_ranks_first(db):
+    """The title weighs more than the body (bm25 weights on SQLite, A and C on PostgreSQL)."""
+    author = person(Role.BOARD)
+    for n in range(3):  # pages without the word, so that it is not in most documents
+        make_page(author, title=f"Other {n}", body="Nothing to see here.")
+    make_page(author, title="Notes", body="Compost, compost and more compost for the garden.")
+    make_page(author, title="Compost", body="What goes in the bin.")
+    assert [hit.title for hit in search(author, "compost").hits] == ["Compost", "Notes"]
+
+
+def test_more_occurrences_rank_higher(db):
+    author = person(Role.BOARD)
+    for n in range(3):
+        make_page(author, title=f"Other {n}", body="Nothing to see here.")
+    make_page(author, title="Once", body="The harvest is in June, then we rest for a long while.")
+    make_page(author, title="Twice", body="The harvest is in June, the harvest festival in July.")
+    assert [hit.title for hit in search(author, "harvest").hits] == ["Twice", "Once"]
+
+
 # --- odd queries ---------------------------------------------------------------------------------
 
 
