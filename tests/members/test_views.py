@@ -311,7 +311,9 @@ def test_change_of_college_is_dated(client, login_as):
     )
     assert response.status_code == 302
     event = db.session.scalars(
-        sa.select(MembershipEvent).where(MembershipEvent.member_id == member.id)
+        sa.select(MembershipEvent)
+        .where(MembershipEvent.member_id == member.id)
+        .order_by(MembershipEvent.id)
     ).all()[-1]
     assert event.kind == "category" and event.effective_on == date(2026, 1, 1)
 
