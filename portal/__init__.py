@@ -94,16 +94,20 @@ def _register_blueprints(app: Flask) -> None:
     from portal.home import bp as home_bp
     from portal.members import bodies_bp
     from portal.members import bp as members_bp
+    from portal.voting import bp as voting_bp
     from portal.members.cli import members_cli
+    from portal.voting.cli import polls_cli
 
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(content_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(bodies_bp)
+    app.register_blueprint(voting_bp)
     register_error_handlers(app)
 
     from portal import demo  # noqa: F401  (adds `flask portal demo`)
 
     app.cli.add_command(portal_cli)
     app.cli.add_command(members_cli)
+    app.cli.add_command(polls_cli)

@@ -29,10 +29,13 @@ from portal.core.workflow import WorkflowHistory
 from portal.extensions import db
 from portal.members.bodies import BodyData, create_body
 from portal.members.models import Body, Mandate, Member, MemberCategory, MembershipEvent
+from portal.voting import services as voting
+from portal.voting.models import Ballot, Participation, Poll, Proxy
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_user
 from tests.factories_content import make_page
 from tests.factories_members import make_mandate, make_member, membership_step
+from tests.factories_voting import make_poll, open_poll_for, voter
 
 ROLES = ["anonymous", "member", "board", "trainer", "counsellor", "admin", "local"]
 GLOBAL_ROLES = {
@@ -57,6 +60,8 @@ class World:
     former: Member  # an ended membership: only the board, admins (and the person) see it
     closed_body: Body  # a body no longer in use: only those who manage bodies see it
     closed_mandate: Mandate  # a mandate in that body
+    draft_poll: Poll  # a poll being prepared: only the board and admins see it
+    proxy: Proxy  # a proxy between two other members in an open poll
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,16 @@ ID_ARGUMENTS: dict[str, IdArgument] = {
     "category_id": IdArgument(
         "a college (only those who manage bodies may change one)",
         lambda w, role: None if role in ("admin", "board") else 1,
+        MISSING_ID,
+    ),
+    "poll_id": IdArgument(
+        "a poll being prepared by the board",
+        lambda w, role: None if role in ("admin", "board") else w.draft_poll.id,
+        MISSING_ID,
+    ),
+    "proxy_id": IdArgument(
+        "a proxy between two other members",
+        lambda w, role: None if role in ("admin", "board") else w.proxy.id,
         MISSING_ID,
     ),
     "version": IdArgument(
@@ -180,6 +195,17 @@ def _form_data(endpoint: str, world: World) -> dict[str, str]:
         "bodies.end_mandate": {"ends_on": "2025-12-31"},
         "bodies.remove_mandate": {"reason": "let me"},
         "bodies.edit_college": {"name": "Defaced", "vote_weight": "100", "body_ids": "1"},
+        "voting.edit_poll": {
+            "title": "Defaced",
+            "body_id": "1",
+            "method": "yes_no_abstain",
+            "majority": "simple",
+            "seats": "1",
+        },
+        "voting.vote": {"vote": "yes"},
+        "voting.step": {"transition": "open"},
+        "voting.give_proxy": {"holder_id": str(world.proxy.holder_id)},
+        "voting.revoke_proxy": {},
     }.get(endpoint)
 
 
@@ -206,6 +232,11 @@ FORM_DATA_ENDPOINTS = {
     "bodies.end_mandate",
     "bodies.remove_mandate",
     "bodies.edit_college",
+    "voting.edit_poll",
+    "voting.vote",
+    "voting.step",
+    "voting.give_proxy",
+    "voting.revoke_proxy",
 }
 
 
@@ -266,10 +297,24 @@ def build_world(role: str) -> World:
     former = make_member(given="Former", family="Member", admitted_on=date(2025, 2, 3))
     closed_body = create_body(None, BodyData(kind="committee", name="Old committee", active=False))
     closed_mandate = make_mandate(former, closed_body, "member", starts_on=date(2025, 3, 1))
+    principal, holder = voter(given="Principal"), voter(given="Holder")
+    open_poll = open_poll_for(principal, holder)
+    proxy = voting.give_proxy(principal.user, open_poll, principal, holder)
+    draft_poll = make_poll(by=owner, title="Draft poll")
     membership_step(former, "end", on=date(2025, 9, 1), reason="Left for a job elsewhere")
     db.session.flush()
     return World(
-        owner, target, hidden, grant, elsewhere, actor, former, closed_body, closed_mandate
+        owner,
+        target,
+        hidden,
+        grant,
+        elsewhere,
+        actor,
+        former,
+        closed_body,
+        closed_mandate,
+        draft_poll,
+        proxy,
     )
 
 
@@ -332,6 +377,16 @@ def snapshot(world: World) -> dict:
             for c in db.session.scalars(sa.select(MemberCategory))
         ),
         "users": count(User),
+        "polls": sorted(
+            (p.id, p.title, p.state, p.method, tuple(p.option_labels))
+            for p in db.session.scalars(sa.select(Poll))
+        ),
+        "participations": count(Participation),
+        "ballots": count(Ballot),
+        "proxies": sorted(
+            (p.id, p.holder_id, p.revoked_at is None, p.used_at is None)
+            for p in db.session.scalars(sa.select(Proxy))
+        ),
     }
 
 

@@ -78,6 +78,9 @@ class Permission(StrEnum):
     EDIT_PREFERENCES = "Edit preferences"
     MANAGE_BODIES = "Manage bodies"
     PRINT_WELCOME_SHEETS = "Print welcome sheets"
+    MANAGE_POLLS = "Manage polls"
+    VOTE = "Vote"
+    VIEW_RESULTS = "View results"
 
 
 PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
@@ -98,6 +101,9 @@ PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
     Permission.EDIT_PREFERENCES: _l("Change a member's language and contact choices."),
     Permission.MANAGE_BODIES: _l("Set up bodies, colleges, rules and positions."),
     Permission.PRINT_WELCOME_SHEETS: _l("Print a member's welcome sheet with a setup code."),
+    Permission.MANAGE_POLLS: _l("Prepare a poll, open it and close it."),
+    Permission.VOTE: _l("Vote in an open poll (for members of its electorate)."),
+    Permission.VIEW_RESULTS: _l("See the results and who voted, once the poll is closed."),
 }
 
 ROLE_TITLES = {
@@ -130,6 +136,7 @@ SITE_PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.PRINT_WELCOME_SHEETS: frozenset(
         {GlobalRole.BOARD, GlobalRole.ADMIN, GlobalRole.COUNSELLOR}
     ),
+    Permission.MANAGE_POLLS: frozenset({GlobalRole.BOARD}),
 }
 
 

@@ -203,6 +203,7 @@ def test_grant_on_a_page_with_a_similar_key_does_not_leak(db):
                 P.MANAGE_MEMBERS,
                 P.MANAGE_BODIES,
                 P.PRINT_WELCOME_SHEETS,
+                P.MANAGE_POLLS,
             },
         ),
         ({Role.TRAINER}, {P.VIEW_DIRECTORY}),

@@ -1,0 +1,570 @@
+"""Poll services: prepare, open (freeze the electorate), vote, proxies, close and count.
+
+No double vote is the database's job: `participations` is unique per poll and member, and the
+vote inserts its participation with ON CONFLICT DO NOTHING; a second attempt finds nothing
+inserted and is told "you have already voted". A vote and a close cannot interleave: a vote
+holds a shared lock on the poll row (PostgreSQL) or the database write lock (SQLite, BEGIN
+IMMEDIATE) from its check of the state to its commit, and the close must wait for it.
+
+Services take the acting user explicitly, never commit, and raise DomainError subclasses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
+
+from portal.core import audit
+from portal.core.db import local_today, utcnow
+from portal.core.errors import Conflict, DomainError, NotAllowed
+from portal.core.security import Permission, can
+from portal.core.workflow import apply_transition
+from portal.extensions import db
+from portal.members import bodies as body_services
+from portal.members.models import Body, Majority, Member
+from portal.voting import tally as tallying
+from portal.voting.messages import message_for
+from portal.voting.models import (
+    Ballot,
+    CastMode,
+    Participation,
+    Poll,
+    PollElector,
+    PollOption,
+    Proxy,
+)
+
+MAX_TITLE, MAX_QUESTION, MAX_OPTION, MAX_OPTIONS = 200, 5000, 200, 30
+RECEIPT_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"  # easy to read back from a phone or paper
+RECEIPT_LENGTH = 12
+
+
+class AlreadyVoted(Conflict):
+    pass
+
+
+@dataclass(frozen=True)
+class PollData:
+    title: str
+    body_id: int
+    method: str
+    question: str = ""
+    options: tuple[str, ...] = ()
+    secret: bool = True
+    practice: bool = False
+    majority: str = Majority.SIMPLE.value
+    abstentions_count: bool = False
+    quorum_percent: int | None = None
+    seats: int = 1
+    min_choices: int | None = None
+    max_choices: int | None = None
+    subject_key: str | None = None
+    closes_at: datetime | None = None
+    extra: dict = field(default_factory=dict)
+
+
+# --- Preparing ----------------------------------------------------------------------------------
+
+
+def _check_poll_data(data: PollData) -> PollData:
+    title = " ".join((data.title or "").split())
+    if not title:
+        raise DomainError(_l("Give the poll a title."), field="title")
+    if len(title) > MAX_TITLE:
+        raise DomainError(_l("At most %(n)d characters.", n=MAX_TITLE), field="title")
+    question = (data.question or "").strip()
+    if len(question) > MAX_QUESTION:
+        raise DomainError(_l("At most %(n)d characters.", n=MAX_QUESTION), field="question")
+    body = db.session.get(Body, data.body_id) if data.body_id else None
+    if body is None or not body.active:
+        raise DomainError(_l("Choose a body from the list."), field="body_id")
+    method = tallying.METHODS.get(data.method)
+    if method is None:
+        raise DomainError(_l("Choose a way of voting from the list."), field="method")
+    options = tuple(" ".join(o.split()) for o in data.options if o and o.strip())
+    if method.needs_options:
+        if len(options) < 2:
+            raise DomainError(_l("Give at least two choices."), field="options")
+        if len(options) > MAX_OPTIONS:
+            raise DomainError(_l("At most %(n)d choices.", n=MAX_OPTIONS), field="options")
+        if any(len(o) > MAX_OPTION for o in options):
+            raise DomainError(
+                _l("A choice has at most %(n)d characters.", n=MAX_OPTION), field="options"
+            )
+        if len({o.casefold() for o in options}) != len(options):
+            raise DomainError(_l("Two choices are the same."), field="options")
+    else:
+        options = ()
+    if data.majority not in set(Majority):
+        raise DomainError(_l("Choose a majority from the list."), field="majority")
+    if data.quorum_percent is not None and not 0 <= data.quorum_percent <= 100:
+        raise DomainError(
+            _l("A whole number from %(low)d to %(high)d.", low=0, high=100), field="quorum_percent"
+        )
+    if not 1 <= data.seats <= min(50, max(len(options), 1)):
+        raise DomainError(_l("There cannot be more seats than choices."), field="seats")
+    for name in ("min_choices", "max_choices"):
+        value = getattr(data, name)
+        if value is not None and not 0 <= value <= len(options):
+            raise DomainError(_l("At most as many as there are choices."), field=name)
+    if data.min_choices and data.max_choices and data.min_choices > data.max_choices:
+        raise DomainError(_l("The minimum cannot be more than the maximum."), field="min_choices")
+    return PollData(
+        title,
+        data.body_id,
+        data.method,
+        question,
+        options,
+        bool(data.secret),
+        bool(data.practice),
+        data.majority,
+        bool(data.abstentions_count),
+        data.quorum_percent,
+        data.seats,
+        data.min_choices,
+        data.max_choices,
+        data.subject_key or None,
+        data.closes_at,
+    )
+
+
+def _apply(poll: Poll, data: PollData) -> None:
+    for name in (
+        "title",
+        "question",
+        "body_id",
+        "method",
+        "secret",
+        "practice",
+        "majority",
+        "abstentions_count",
+        "quorum_percent",
+        "seats",
+        "min_choices",
+        "max_choices",
+        "subject_key",
+        "closes_at",
+    ):
+        setattr(poll, name, getattr(data, name))
+    if poll.option_labels != list(data.options):
+        poll.options.clear()
+        db.session.flush()
+        poll.options.extend(
+            PollOption(position=index, label=label) for index, label in enumerate(data.options)
+        )
+
+
+def create_poll(actor, data: PollData) -> Poll:
+    if not can(actor, Permission.MANAGE_POLLS):
+        raise NotAllowed(_l("Only the board prepares polls."))
+    data = _check_poll_data(data)
+    poll = Poll(owner_id=actor.id)
+    _apply(poll, data)
+    if data.quorum_percent is None and "quorum_percent" not in data.extra:
+        poll.quorum_percent = db.session.get(Body, data.body_id).quorum_percent
+    db.session.add(poll)
+    db.session.flush()
+    poll.security_path = f"/{poll.object_key}/"
+    audit.record(
+        actor,
+        "poll.created",
+        f"poll {poll.id} ({poll.method}, {'secret' if poll.secret else 'named'}) prepared",
+        object_key=poll.object_key,
+        practice=poll.practice,
+    )
+    db.session.flush()
+    return poll
+
+
+def update_poll(actor, poll: Poll, data: PollData) -> Poll:
+    """Change a poll being prepared. Once open, nothing about what is voted on may change."""
+    if not can(actor, Permission.EDIT, poll):
+        raise NotAllowed(_l("You cannot change this poll."))
+    _lock(poll)
+    if poll.state != "draft" or _has_ballots(poll):
+        raise Conflict(
+            _l("Voting has started: the question, the choices and the electorate cannot change.")
+        )
+    data = _check_poll_data(data)
+    _apply(poll, data)
+    db.session.flush()
+    audit.record(actor, "poll.updated", f"poll {poll.id} changed", object_key=poll.object_key)
+    return poll
+
+
+def _has_ballots(poll: Poll) -> bool:
+    return bool(
+        db.session.scalar(
+            sa.select(Participation.id).where(Participation.poll_id == poll.id).limit(1)
+        )
+    )
+
+
+def _lock(poll: Poll, *, share: bool = False) -> None:
+    """Lock the poll row until the end of the transaction and re-read its state.
+
+    On SQLite the write transaction already holds the database lock (BEGIN IMMEDIATE).
+    """
+    query = sa.select(Poll.state).where(Poll.id == poll.id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(read=share)
+    state = db.session.execute(query).scalar_one()
+    if state != poll.state:
+        db.session.refresh(poll)
+
+
+# --- Opening, closing ------------------------------------------------------------------------------
+
+
+def open_poll(actor, poll: Poll) -> Poll:
+    """Open the vote: the body's electorate of today is frozen for this poll, with weights."""
+    _lock(poll)
+    voters = body_services.electorate(poll.body, local_today())
+    if not voters:
+        raise DomainError(_l("Nobody can vote in this body today. Check its members first."))
+    apply_transition(poll, "open", actor, electorate=len(voters))
+    db.session.execute(
+        sa.insert(PollElector),
+        [{"poll_id": poll.id, "member_id": v.member_id, "weight": v.weight} for v in voters],
+    )
+    poll.electorate_count = len(voters)
+    poll.electorate_weight = sum(v.weight for v in voters)
+    poll.proxy_cap = poll.body.proxy_cap
+    poll.opened_at = utcnow()
+    db.session.flush()
+    return poll
+
+
+def close_poll(actor, poll: Poll) -> Poll:
+    """Close the vote and count it. Votes in progress finish first; later ones are refused."""
+    _lock(poll)
+    apply_transition(poll, "close", actor)
+    poll.closed_at = utcnow()
+    poll.result = tally_poll(poll).as_dict()
+    db.session.flush()
+    audit.record(
+        actor,
+        "poll.counted",
+        f"poll {poll.id} counted: {poll.result.get('verdict')}",
+        object_key=poll.object_key,
+        verdict=poll.result.get("verdict"),
+        participation=poll.result.get("participation"),
+    )
+    return poll
+
+
+def cancel_poll(actor, poll: Poll, reason: str) -> Poll:
+    _lock(poll)
+    apply_transition(poll, "cancel", actor, reason)
+    poll.closed_at = utcnow()
+    db.session.flush()
+    return poll
+
+
+def tally_poll(poll: Poll) -> tallying.Result:
+    """Count the ballots of `poll` with its method and rules (pure tally on the rows)."""
+    rows = db.session.execute(
+        sa.select(Ballot.content, Ballot.weight).where(Ballot.poll_id == poll.id)
+    ).all()
+    ballots = [tallying.ballot_from_dict({**content, "weight": weight}) for content, weight in rows]
+    return tallying.tally(poll.method, poll.option_labels, ballots, rules_of(poll))
+
+
+def rules_of(poll: Poll) -> tallying.Rules:
+    return tallying.Rules(
+        majority=poll.majority,
+        abstentions_count=poll.abstentions_count,
+        quorum=(poll.quorum_percent / 100) if poll.quorum_percent else None,
+        electorate=poll.electorate_weight or None,
+        seats=poll.seats,
+        min_choices=poll.min_choices,
+        max_choices=poll.max_choices,
+    )
+
+
+# --- Voting ---------------------------------------------------------------------------------------
+
+
+def new_receipt() -> str:
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
+
+
+def fingerprint(receipt: str) -> str:
+    normalised = "".join(ch for ch in receipt.upper() if ch.isalnum())
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def format_receipt(receipt: str) -> str:
+    return "-".join(receipt[i : i + 4] for i in range(0, len(receipt), 4))
+
+
+def member_of(user) -> Member | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(sa.select(Member).where(Member.user_id == user.id))
+
+
+def elector_weight(poll: Poll, member: Member) -> int | None:
+    return db.session.scalar(
+        sa.select(PollElector.weight).where(
+            PollElector.poll_id == poll.id, PollElector.member_id == member.id
+        )
+    )
+
+
+def _insert_participation(values: dict) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING: the id, or None when the member has already voted."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(Participation)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["poll_id", "member_id"])
+        .returning(Participation.id)
+    )
+    return db.session.execute(statement).scalar()
+
+
+def cast_vote(
+    actor,
+    poll: Poll,
+    member: Member,
+    content: dict,
+    *,
+    mode: CastMode = CastMode.SELF,
+    assisted_by=None,
+) -> str:
+    """Record one vote for `member`, cast by `actor`; returns the voter's receipt code.
+
+    `mode` SELF: the actor is the member. PROXY: the actor holds the member's proxy in force.
+    ASSISTED: the actor is the member, who confirms, with `assisted_by` (a trainer or a board
+    member) beside them; recorded and audited, not a proxy.
+    Raises AlreadyVoted, NotAllowed, DomainError (closed poll, not in the electorate, bad ballot).
+    """
+    _lock(poll, share=True)
+    if poll.state != "open" or not can(actor, Permission.VOTE, poll):
+        raise DomainError(_l("This poll is not open for votes."))
+    weight = elector_weight(poll, member)
+    if weight is None:
+        raise NotAllowed(_l("This person is not in the electorate of this poll."))
+    actor_member = member_of(actor)
+    proxy = None
+    if mode in (CastMode.SELF, CastMode.ASSISTED):
+        if actor_member is None or actor_member.id != member.id:
+            raise NotAllowed(_l("You can only vote for yourself, or with a proxy."))
+        if mode is CastMode.ASSISTED and (assisted_by is None or assisted_by.id == actor.id):
+            raise DomainError(_l("Say who helped you vote."), field="assisted_by")
+    elif mode is CastMode.PROXY:
+        proxy = _proxy_in_force(poll, member)
+        if proxy is None or actor_member is None or proxy.holder_id != actor_member.id:
+            raise NotAllowed(_l("You do not hold a proxy from this person for this poll."))
+    else:
+        raise DomainError(_l("Unknown way of voting."))
+    if not isinstance(content, dict) or not content:
+        raise DomainError(_l("Choose an answer first."), field="choice")
+    try:
+        ballot = tallying.ballot_from_dict({**content, "weight": weight})
+        tallying.validate_ballot(poll.method, poll.option_labels, ballot, rules_of(poll))
+    except tallying.TallyError as error:
+        raise DomainError(message_for(error), field="choice") from error
+    participation_id = _insert_participation(
+        {
+            "poll_id": poll.id,
+            "member_id": member.id,
+            "mode": mode.value,
+            "cast_by_id": actor.id,
+            "assisted_by_id": assisted_by.id if assisted_by is not None else None,
+            "named_choice": None if poll.secret else ballot.content(),
+            "created_at": utcnow(),
+        }
+    )
+    if participation_id is None:
+        if mode is CastMode.PROXY:
+            raise AlreadyVoted(_l("%(name)s has already voted.", name=member.full_name))
+        raise AlreadyVoted(_l("You have already voted in this poll."))
+    receipt = new_receipt()
+    db.session.execute(
+        sa.insert(Ballot).values(
+            key=secrets.token_hex(16),
+            poll_id=poll.id,
+            content=ballot.content(),
+            weight=weight,
+            receipt_fingerprint=fingerprint(receipt),
+        )
+    )
+    if proxy is not None:
+        proxy.used_at = utcnow()
+    else:  # the member voted themselves: a proxy they gave no longer applies
+        db.session.execute(
+            sa.update(Proxy)
+            .where(
+                Proxy.poll_id == poll.id,
+                Proxy.principal_id == member.id,
+                Proxy.revoked_at.is_(None),
+                Proxy.used_at.is_(None),
+            )
+            .values(revoked_at=utcnow())
+        )
+    audit.record(
+        actor,
+        "vote.participation",
+        f"poll {poll.id}: member {member.member_number} took part ({mode.value})",
+        object_key=poll.object_key,
+        member_id=member.id,
+        mode=mode.value,
+        assisted_by=assisted_by.id if assisted_by is not None else None,
+    )
+    db.session.flush()
+    return receipt
+
+
+def has_voted(poll: Poll, member: Member) -> bool:
+    return bool(
+        db.session.scalar(
+            sa.select(Participation.id).where(
+                Participation.poll_id == poll.id, Participation.member_id == member.id
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Turnout:
+    voted: int
+    electorate: int
+
+
+def turnout(poll: Poll) -> Turnout:
+    voted = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Participation)
+        .where(Participation.poll_id == poll.id)
+    )
+    return Turnout(int(voted or 0), poll.electorate_count)
+
+
+def receipt_fingerprints(poll: Poll) -> list[str]:
+    """After the close: the fingerprints of every counted ballot, sorted (no choices)."""
+    if poll.state != "closed":
+        return []
+    return sorted(
+        db.session.scalars(sa.select(Ballot.receipt_fingerprint).where(Ballot.poll_id == poll.id))
+    )
+
+
+def receipt_counted(poll: Poll, receipt: str) -> bool:
+    if poll.state != "closed":
+        return False
+    return bool(
+        db.session.scalar(
+            sa.select(Ballot.key).where(
+                Ballot.poll_id == poll.id, Ballot.receipt_fingerprint == fingerprint(receipt)
+            )
+        )
+    )
+
+
+# --- Proxies --------------------------------------------------------------------------------------
+
+
+def _proxy_in_force(poll: Poll, principal: Member) -> Proxy | None:
+    return db.session.scalar(
+        sa.select(Proxy).where(
+            Proxy.poll_id == poll.id,
+            Proxy.principal_id == principal.id,
+            Proxy.revoked_at.is_(None),
+            Proxy.used_at.is_(None),
+        )
+    )
+
+
+def proxies_held(poll: Poll, holder: Member) -> list[Proxy]:
+    return db.session.scalars(
+        sa.select(Proxy)
+        .where(Proxy.poll_id == poll.id, Proxy.holder_id == holder.id, Proxy.revoked_at.is_(None))
+        .order_by(Proxy.id)
+    ).all()
+
+
+def give_proxy(actor, poll: Poll, principal: Member, holder: Member) -> Proxy:
+    """The principal lets the holder vote for them in this open poll.
+
+    Both must be in the poll's electorate; the holder may hold at most the body's cap; the
+    principal must not have voted. The principal gives it themselves (or the board records a
+    signed paper proxy).
+    """
+    _lock(poll)
+    if poll.state != "open":
+        raise DomainError(_l("Proxies are given while the poll is open."))
+    actor_member = member_of(actor)
+    if not (actor_member is not None and actor_member.id == principal.id) and not can(
+        actor, Permission.MANAGE_POLLS, poll
+    ):
+        raise NotAllowed(_l("Only the member themself gives their proxy."))
+    if principal.id == holder.id:
+        raise DomainError(_l("Choose another person."), field="holder_id")
+    if elector_weight(poll, principal) is None:
+        raise NotAllowed(_l("This person is not in the electorate of this poll."))
+    if elector_weight(poll, holder) is None:
+        raise DomainError(
+            _l("%(name)s is not in the electorate of this poll.", name=holder.full_name),
+            field="holder_id",
+        )
+    if has_voted(poll, principal):
+        raise AlreadyVoted(_l("You have already voted in this poll."))
+    if _proxy_in_force(poll, principal) is not None:
+        raise Conflict(_l("A proxy is already given. Take it back first."))
+    if len(proxies_held(poll, holder)) >= poll.proxy_cap:
+        raise DomainError(
+            _l(
+                "%(name)s already holds %(n)d proxies, the most allowed.",
+                name=holder.full_name,
+                n=poll.proxy_cap,
+            ),
+            field="holder_id",
+        )
+    proxy = Proxy(
+        poll_id=poll.id, principal_id=principal.id, holder_id=holder.id, created_by_id=actor.id
+    )
+    db.session.add(proxy)
+    db.session.flush()
+    audit.record(
+        actor,
+        "proxy.given",
+        f"poll {poll.id}: member {principal.member_number} gave a proxy to {holder.member_number}",
+        object_key=poll.object_key,
+        principal_id=principal.id,
+        holder_id=holder.id,
+    )
+    return proxy
+
+
+def revoke_proxy(actor, proxy: Proxy) -> Proxy:
+    poll = db.session.get(Poll, proxy.poll_id)
+    _lock(poll)
+    db.session.refresh(proxy)
+    actor_member = member_of(actor)
+    if not (actor_member is not None and actor_member.id == proxy.principal_id) and not can(
+        actor, Permission.MANAGE_POLLS, poll
+    ):
+        raise NotAllowed(_l("Only the member themself takes back their proxy."))
+    if proxy.used_at is not None:
+        raise Conflict(_l("The proxy was already used to vote. It cannot be taken back."))
+    if proxy.revoked_at is not None:
+        raise Conflict(_l("This proxy was already taken back."))
+    proxy.revoked_at = utcnow()
+    db.session.flush()
+    audit.record(
+        actor,
+        "proxy.revoked",
+        f"poll {poll.id}: proxy {proxy.id} taken back",
+        object_key=poll.object_key,
+        principal_id=proxy.principal_id,
+    )
+    return proxy

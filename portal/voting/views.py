@@ -1,0 +1,454 @@
+"""Poll views: the list, a poll with its vote form, proxies, steps, the turnout, the results."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import sqlalchemy as sa
+from flask import abort, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.core.errors import DomainError
+from portal.core.htmx import is_htmx, render
+from portal.core.security import Permission, allowed_clause, can, require
+from portal.core.viewhelpers import acting_user, form_error, int_arg
+from portal.extensions import db
+from portal.members import bodies as body_services
+from portal.members.models import Member
+from portal.voting import bp, services
+from portal.voting.forms import METHOD_TITLES, ConfirmForm, PollForm, ProxyForm, StepForm
+from portal.voting.models import CastMode, Participation, Poll, PollElector, Proxy
+
+MAX_ID = 2**31 - 1
+PAGE_SIZE = 20
+VOTE_TITLES = {
+    "yes": "Yes",
+    "no": "No",
+    "abstain": "Abstain",
+    "agree": "Agree",
+    "stand_aside": "Stand aside",
+    "object": "Object",
+}
+
+
+def _poll_or_404(poll_id: int, permission: Permission = Permission.VIEW) -> Poll:
+    poll = db.session.get(Poll, poll_id) if 0 < poll_id <= MAX_ID else None
+    if poll is None or not can(current_user, Permission.VIEW, poll):
+        abort(404)
+    if permission is not Permission.VIEW:
+        require(current_user, permission, poll)
+    return poll
+
+
+@bp.route("/")
+@login_required
+def list_polls():
+    query = sa.select(Poll).where(allowed_clause(current_user, Poll, Permission.VIEW))
+    state = request.args.get("state", "")
+    if state in Poll.workflow.states:
+        query = query.where(Poll.state == state)
+    order = sa.case({"open": 0, "draft": 1, "closed": 2, "cancelled": 3}, value=Poll.state)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(int_arg("page"), pages)
+    polls = db.session.scalars(
+        query.order_by(order, Poll.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    me = services.member_of(current_user)
+    voted = set()
+    if me is not None and polls:
+        voted = set(
+            db.session.scalars(
+                sa.select(Participation.poll_id).where(
+                    Participation.member_id == me.id,
+                    Participation.poll_id.in_([p.id for p in polls]),
+                )
+            )
+        )
+    return render(
+        "voting/index.html",
+        polls=polls,
+        voted=voted,
+        state=state,
+        page=page,
+        pages=pages,
+        can_create=can(current_user, Permission.MANAGE_POLLS),
+        method_titles=METHOD_TITLES,
+    )
+
+
+def _poll_form(form: PollForm) -> PollForm:
+    form.body_id.choices = [(str(b.id), b.title) for b in body_services.bodies()]
+    return form
+
+
+def _poll_data(form: PollForm) -> services.PollData:
+    body_id = form.body_id.data or ""
+    return services.PollData(
+        title=form.title.data or "",
+        question=form.question.data or "",
+        body_id=int(body_id) if body_id.isdigit() and int(body_id) <= MAX_ID else 0,
+        method=form.method.data or "",
+        options=tuple(line.strip() for line in (form.options.data or "").splitlines()),
+        secret=bool(form.secret.data),
+        practice=bool(form.practice.data),
+        majority=form.majority.data or "simple",
+        abstentions_count=bool(form.abstentions_count.data),
+        quorum_percent=form.quorum_percent.data,
+        seats=form.seats.data or 1,
+        min_choices=form.min_choices.data,
+        max_choices=form.max_choices.data,
+        subject_key=None,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create_poll():
+    require(current_user, Permission.MANAGE_POLLS)
+    form = _poll_form(PollForm())
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                poll = services.create_poll(acting_user(), _poll_data(form))
+            except DomainError as error:
+                db.session.rollback()
+                form_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("The poll is prepared. Check it, then open the vote."), "success")
+                return redirect(url_for("voting.view_poll", poll_id=poll.id))
+    return render("voting/edit.html", status=status, form=form, poll=None)
+
+
+@bp.route("/<int:poll_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_poll(poll_id: int):
+    poll = _poll_or_404(poll_id, Permission.EDIT)
+    form = _poll_form(PollForm(obj=poll if request.method == "GET" else None))
+    if request.method == "GET":
+        form.body_id.data = str(poll.body_id)
+        form.options.data = "\n".join(poll.option_labels)
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                services.update_poll(acting_user(), poll, _poll_data(form))
+            except DomainError as error:
+                db.session.rollback()
+                poll = _poll_or_404(poll_id, Permission.EDIT)
+                form_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("Your changes are saved."), "success")
+                return redirect(url_for("voting.view_poll", poll_id=poll.id))
+    return render("voting/edit.html", status=status, form=form, poll=poll)
+
+
+def _context(poll: Poll, **extra) -> dict:
+    me = services.member_of(current_user)
+    in_electorate = me is not None and services.elector_weight(poll, me) is not None
+    held = services.proxies_held(poll, me) if me is not None and poll.state == "open" else []
+    given = None
+    if me is not None:
+        given = db.session.scalar(
+            sa.select(Proxy).where(
+                Proxy.poll_id == poll.id, Proxy.principal_id == me.id, Proxy.revoked_at.is_(None)
+            )
+        )
+    voted_ids = set()
+    if held:
+        voted_ids = set(
+            db.session.scalars(
+                sa.select(Participation.member_id).where(
+                    Participation.poll_id == poll.id,
+                    Participation.member_id.in_([p.principal_id for p in held] + [me.id]),
+                )
+            )
+        )
+    elif me is not None and in_electorate and services.has_voted(poll, me):
+        voted_ids = {me.id}
+    proxy_form = ProxyForm()
+    if me is not None and in_electorate and poll.state == "open":
+        others = db.session.execute(
+            sa.select(Member.id, Member.given_name, Member.family_name)
+            .join(PollElector, PollElector.member_id == Member.id)
+            .where(PollElector.poll_id == poll.id, Member.id != me.id)
+            .order_by(sa.func.lower(Member.family_name), sa.func.lower(Member.given_name))
+        ).all()
+        proxy_form.holder_id.choices = [("", _("Choose a person"))] + [
+            (str(row.id), f"{row.family_name} {row.given_name}") for row in others
+        ]
+    return {
+        "poll": poll,
+        "me": me,
+        "in_electorate": in_electorate,
+        "has_voted": me is not None and me.id in voted_ids,
+        "held": held,
+        "voted_ids": voted_ids,
+        "given": given,
+        "turnout": services.turnout(poll),
+        "step_form": StepForm(),
+        "proxy_form": proxy_form,
+        "confirm_form": ConfirmForm(),
+        "vote_titles": VOTE_TITLES,
+        "method_titles": METHOD_TITLES,
+        "receipt": None,
+        "vote_error": None,
+        "voted_for": None,
+        "format_receipt": services.format_receipt,
+        **extra,
+    }
+
+
+@bp.route("/<int:poll_id>")
+@login_required
+def view_poll(poll_id: int):
+    poll = _poll_or_404(poll_id)
+    return render("voting/view.html", **_context(poll))
+
+
+@bp.route("/<int:poll_id>/turnout")
+@login_required
+def turnout(poll_id: int):
+    """ "31 of 45 have voted": polled by the poll page while the vote is open."""
+    poll = _poll_or_404(poll_id)
+    return render("voting/_turnout.html", poll=poll, turnout=services.turnout(poll))
+
+
+def ballot_from_form(poll: Poll, form) -> dict:
+    """The ballot content the vote form sent, in the tally's shape."""
+    method = poll.method
+    if method in ("yes_no_abstain", "consent"):
+        content = {"vote": form.get("vote", "")}
+        if form.get("vote") == "object":
+            content["reason"] = form.get("reason", "").strip()[:1000]
+        return content
+    if method == "single":
+        return {"choice": form.get("choice", "")}
+    if method == "approval":
+        return {"choices": form.getlist("choices")}
+    ranks = []
+    for index, label in enumerate(poll.option_labels):
+        value = form.get(f"rank-{index}", "")
+        if value.isdigit() and 0 < int(value) <= len(poll.option_labels):
+            ranks.append((int(value), label))
+    numbers = [number for number, _label in ranks]
+    if len(set(numbers)) != len(numbers):
+        raise DomainError(_("Give each number only once."), field="choice")
+    return {"ranking": [label for _number, label in sorted(ranks)]}
+
+
+@bp.route("/<int:poll_id>/vote", methods=["POST"])
+@login_required
+def vote(poll_id: int):
+    poll = _poll_or_404(poll_id)
+    if not ConfirmForm().validate():
+        abort(400)
+    me = services.member_of(current_user)
+    if me is None:
+        abort(403)
+    member, mode = me, CastMode.SELF
+    principal_id = request.form.get("for", "")
+    if principal_id and principal_id != str(me.id):
+        if not principal_id.isdigit() or int(principal_id) > MAX_ID:
+            abort(404)
+        member = db.session.get(Member, int(principal_id))
+        if member is None:
+            abort(404)
+        mode = CastMode.PROXY
+    receipt, error_message, status = None, None, 200
+    try:
+        content = ballot_from_form(poll, request.form)
+        receipt = services.cast_vote(acting_user(), poll, member, content, mode=mode)
+    except DomainError as error:
+        db.session.rollback()
+        poll = _poll_or_404(poll_id)
+        if error.status_code == 403:
+            abort(403)
+        error_message, status = _ballot_message(error), error.status_code
+    else:
+        db.session.commit()
+    context = _context(poll, receipt=receipt, vote_error=error_message)
+    context["voted_for"] = member
+    if is_htmx():
+        response = render("voting/_ballot.html", status=status, **context)
+        if receipt:
+            response.headers["HX-Trigger"] = "vote-cast"
+        return response
+    return render("voting/view.html", status=status, **context)
+
+
+def _ballot_message(error: DomainError) -> str:
+    return str(error.message)
+
+
+@bp.route("/<int:poll_id>/step", methods=["POST"])
+@login_required
+def step(poll_id: int):
+    poll = _poll_or_404(poll_id, Permission.MANAGE_POLLS)
+    form = StepForm()
+    if not form.validate():
+        abort(400)
+    actions = {
+        "open": lambda: services.open_poll(acting_user(), poll),
+        "close": lambda: services.close_poll(acting_user(), poll),
+        "cancel": lambda: services.cancel_poll(acting_user(), poll, form.comment.data or ""),
+    }
+    action = actions.get(form.transition.data)
+    if action is None:
+        abort(400)
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code == 403:
+            abort(403)
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(
+            _("Done. The poll is now: %(state)s.", state=poll.workflow.states[poll.state].title),
+            "success",
+        )
+    return redirect(url_for("voting.view_poll", poll_id=poll_id))
+
+
+@bp.route("/<int:poll_id>/proxy", methods=["POST"])
+@login_required
+def give_proxy(poll_id: int):
+    poll = _poll_or_404(poll_id)
+    me = services.member_of(current_user)
+    form = ProxyForm()
+    form.holder_id.choices = []
+    if me is None or not form.validate():
+        abort(403 if me is None else 400)
+    text = form.holder_id.data or ""
+    holder = db.session.get(Member, int(text)) if text.isdigit() and int(text) <= MAX_ID else None
+    if holder is None:
+        flash(_("Choose a person from the list."), "error")
+        return redirect(url_for("voting.view_poll", poll_id=poll.id))
+    try:
+        services.give_proxy(acting_user(), poll, me, holder)
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code == 403:
+            abort(403)
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s can now vote for you in this poll.", name=holder.full_name), "success")
+    return redirect(url_for("voting.view_poll", poll_id=poll.id))
+
+
+@bp.route("/<int:poll_id>/proxies/<int:proxy_id>/revoke", methods=["POST"])
+@login_required
+def revoke_proxy(poll_id: int, proxy_id: int):
+    poll = _poll_or_404(poll_id)
+    proxy = db.session.get(Proxy, proxy_id) if 0 < proxy_id <= MAX_ID else None
+    if proxy is None or proxy.poll_id != poll.id:
+        abort(404)
+    me = services.member_of(current_user)
+    if (me is None or proxy.principal_id != me.id) and not can(
+        current_user, Permission.MANAGE_POLLS, poll
+    ):
+        abort(404)
+    if not ConfirmForm().validate():
+        abort(400)
+    try:
+        services.revoke_proxy(acting_user(), proxy)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("You took your proxy back. You can vote yourself."), "success")
+    return redirect(url_for("voting.view_poll", poll_id=poll.id))
+
+
+# --- Results ------------------------------------------------------------------------------------
+
+
+def _rows(poll: Poll) -> list[dict]:
+    """One row per answer or option: label, weight, share of the participation."""
+    result = poll.result or {}
+    counts = result.get("counts", {})
+    total = sum(counts.values()) or 0
+    labels = (
+        [k for k in VOTE_TITLES if k in counts]
+        if poll.method in ("yes_no_abstain", "consent")
+        else poll.option_labels
+    )
+    return [
+        {
+            "key": label,
+            "label": _(VOTE_TITLES[label]) if label in VOTE_TITLES else label,
+            "count": counts.get(label, 0),
+            "percent": round(100 * counts.get(label, 0) / total, 1) if total else 0.0,
+        }
+        for label in labels
+    ]
+
+
+@bp.route("/<int:poll_id>/results")
+@login_required
+def results(poll_id: int):
+    poll = _poll_or_404(poll_id, Permission.VIEW_RESULTS)
+    receipt = request.args.get("receipt", "").strip()[:40]
+    checked = services.receipt_counted(poll, receipt) if receipt else None
+    voters = db.session.execute(
+        sa.select(Member.given_name, Member.family_name, Participation.named_choice)
+        .join(Participation, Participation.member_id == Member.id)
+        .where(Participation.poll_id == poll.id)
+        .order_by(sa.func.lower(Member.family_name), sa.func.lower(Member.given_name))
+    ).all()
+    return render(
+        "voting/results.html",
+        poll=poll,
+        rows=_rows(poll),
+        voters=voters,
+        fingerprints=services.receipt_fingerprints(poll),
+        receipt=receipt,
+        checked=checked,
+        vote_titles=VOTE_TITLES,
+        method_titles=METHOD_TITLES,
+    )
+
+
+def _safe_cell(value) -> str:
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.route("/<int:poll_id>/results.csv")
+@login_required
+def results_csv(poll_id: int):
+    poll = _poll_or_404(poll_id, Permission.VIEW_RESULTS)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Poll"), _safe_cell(poll.title)])
+    writer.writerow([_("Result"), (poll.result or {}).get("verdict", "")])
+    writer.writerow([_("Took part"), (poll.result or {}).get("participation", 0)])
+    writer.writerow([_("Electorate"), poll.electorate_weight])
+    writer.writerow([])
+    writer.writerow([_("Answer"), _("Votes"), _("Percent")])
+    for row in _rows(poll):
+        writer.writerow([_safe_cell(row["label"]), row["count"], row["percent"]])
+    from portal.core import audit
+
+    audit.record(
+        acting_user(),
+        "export.poll_results",
+        f"poll {poll.id} results exported",
+        object_key=poll.object_key,
+    )
+    db.session.commit()
+    response = make_response("\ufeff" + out.getvalue())
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="poll-{poll.id}-results.csv"'
+    return response
