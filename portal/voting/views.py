@@ -225,12 +225,14 @@ def ballot_from_form(poll: Poll, form) -> dict:
     """The ballot content the vote form sent, in the tally's shape."""
     method = poll.method
     if method in ("yes_no_abstain", "consent"):
-        content = {"vote": form.get("vote", "")}
-        if form.get("vote") == "object":
+        if not form.get("vote"):
+            return {}  # nothing chosen: "Choose an answer first."
+        content = {"vote": form["vote"]}
+        if form["vote"] == "object":
             content["reason"] = form.get("reason", "").strip()[:1000]
         return content
     if method == "single":
-        return {"choice": form.get("choice", "")}
+        return {"choice": form["choice"]} if form.get("choice") else {}
     if method == "approval":
         return {"choices": form.getlist("choices")}
     ranks = []
