@@ -276,6 +276,26 @@ def tally_poll(poll: Poll) -> tallying.Result:
     return tallying.tally(poll.method, poll.option_labels, ballots, rules_of(poll))
 
 
+def ballots_document(poll: Poll) -> dict:
+    """The re-tally file of a closed poll (see docs/retally.md): never names a member."""
+    rows = db.session.execute(
+        sa.select(Ballot.content, Ballot.weight).where(Ballot.poll_id == poll.id)
+    ).all()
+    ballots = [tallying.ballot_from_dict({**content, "weight": weight}) for content, weight in rows]
+    return tallying.export_document(
+        poll.method,
+        poll.option_labels,
+        ballots,
+        rules_of(poll),
+        secret=poll.secret,
+        poll={
+            "id": poll.id,
+            "title": poll.title,
+            "closed_at": poll.closed_at.isoformat() if poll.closed_at else None,
+        },
+    )
+
+
 def rules_of(poll: Poll) -> tallying.Rules:
     return tallying.Rules(
         majority=poll.majority,

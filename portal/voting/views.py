@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
 from portal.core.security import Permission, allowed_clause, can, require
@@ -422,6 +424,28 @@ def results(poll_id: int):
     )
 
 
+@bp.route("/<int:poll_id>/ballots.json")
+@login_required
+def ballots_json(poll_id: int):
+    """The ballots for an independent re-tally (`flask polls retally FILE`), after the close.
+
+    Anonymous; for a secret poll also shuffled and without objection reasons.
+    """
+    poll = _poll_or_404(poll_id, Permission.VIEW_RESULTS)
+    document = services.ballots_document(poll)
+    audit.record(
+        acting_user(),
+        "export.poll_ballots",
+        f"poll {poll.id} ballots exported for a re-tally",
+        object_key=poll.object_key,
+    )
+    db.session.commit()
+    response = make_response(json.dumps(document, ensure_ascii=False, indent=1))
+    response.headers["Content-Type"] = "application/json; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="poll-{poll.id}-ballots.json"'
+    return response
+
+
 def _safe_cell(value) -> str:
     text = str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -441,8 +465,6 @@ def results_csv(poll_id: int):
     writer.writerow([_("Answer"), _("Votes"), _("Percent")])
     for row in _rows(poll):
         writer.writerow([_safe_cell(row["label"]), row["count"], row["percent"]])
-    from portal.core import audit
-
     audit.record(
         acting_user(),
         "export.poll_results",

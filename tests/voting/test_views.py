@@ -161,3 +161,42 @@ def test_receipt_check_after_close(client, login_as):
     assert "Your vote was counted" in page
     page = client.get(f"/polls/{poll.id}/results?receipt=WRONG-CODE").get_data(as_text=True)
     assert "not in the list" in page
+
+
+def test_ballot_export_retallies_to_the_same_result_and_names_nobody(
+    app, client, login_as, tmp_path
+):
+    import json
+
+    people = [voter(given=f"Retally{i}") for i in range(5)]
+    poll = open_poll_for(*people, method="schulze", options=("Park", "River", "Hall"))
+    rankings = [
+        ["Park", "River"],
+        ["River", "Park", "Hall"],
+        ["Park"],
+        ["Hall", "Park"],
+        ["Park", "Hall"],
+    ]
+    for person, ranking in zip(people, rankings, strict=True):
+        vote(poll, person, {"ranking": ranking})
+    login_as(people[0].user)
+    assert client.get(f"/polls/{poll.id}/ballots.json").status_code == 403  # not before the close
+    services.close_poll(factory_board(), poll)
+    response = client.get(f"/polls/{poll.id}/ballots.json")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert not any(p.given_name in text or p.member_number in text for p in people)
+    document = json.loads(text)
+    assert sorted(b["ranking"] for b in document["ballots"]) == sorted(rankings)
+    path = tmp_path / "ballots.json"
+    path.write_text(text)
+    result = app.test_cli_runner().invoke(args=["polls", "retally", str(path)])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    db.session.refresh(poll)
+    assert (printed["winner"], printed["verdict"], printed["counts"]) == (
+        poll.result["winner"],
+        poll.result["verdict"],
+        poll.result["counts"],
+    )
+    assert printed["ranking"] == poll.result["ranking"]
