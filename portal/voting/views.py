@@ -9,6 +9,7 @@ import json
 import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.core import audit
@@ -26,12 +27,12 @@ from portal.voting.models import CastMode, Participation, Poll, PollElector, Pro
 MAX_ID = 2**31 - 1
 PAGE_SIZE = 20
 VOTE_TITLES = {
-    "yes": "Yes",
-    "no": "No",
-    "abstain": "Abstain",
-    "agree": "Agree",
-    "stand_aside": "Stand aside",
-    "object": "Object",
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "abstain": _l("Abstain"),
+    "agree": _l("Agree"),
+    "stand_aside": _l("Stand aside"),
+    "object": _l("Object"),
 }
 
 
@@ -391,7 +392,7 @@ def _rows(poll: Poll) -> list[dict]:
     return [
         {
             "key": label,
-            "label": _(VOTE_TITLES[label]) if label in VOTE_TITLES else label,
+            "label": str(VOTE_TITLES[label]) if label in VOTE_TITLES else label,
             "count": counts.get(label, 0),
             "percent": round(100 * counts.get(label, 0) / total, 1) if total else 0.0,
         }
