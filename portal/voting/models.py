@@ -57,6 +57,7 @@ class Poll(Securable, TimestampMixin, db.Model):
     max_choices: Mapped[int | None] = mapped_column()
     proxy_cap: Mapped[int] = mapped_column(default=1)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # announced, not automatic
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # "closes soon" sent
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The electorate frozen at the opening: how many people, and their total weight.

@@ -28,6 +28,7 @@ from portal.core.workflow import apply_transition
 from portal.extensions import db
 from portal.members import bodies as body_services
 from portal.members.models import Body, Majority, Member
+from portal.voting import notify
 from portal.voting import tally as tallying
 from portal.voting.messages import message_for
 from portal.voting.models import (
@@ -222,8 +223,11 @@ def _lock(poll: Poll, *, share: bool = False) -> None:
 # --- Opening, closing ------------------------------------------------------------------------------
 
 
-def open_poll(actor, poll: Poll) -> Poll:
-    """Open the vote: the body's electorate of today is frozen for this poll, with weights."""
+def open_poll(actor, poll: Poll, link=None) -> Poll:
+    """Open the vote: the body's electorate of today is frozen for this poll, with weights.
+
+    `link(poll)` gives the poll's address for the e-mails to the electorate (none without it).
+    """
     _lock(poll)
     voters = body_services.electorate(poll.body, local_today())
     if not voters:
@@ -238,11 +242,16 @@ def open_poll(actor, poll: Poll) -> Poll:
     poll.proxy_cap = poll.body.proxy_cap
     poll.opened_at = utcnow()
     db.session.flush()
+    if link is not None:
+        notify.poll_opened(poll, link)
     return poll
 
 
-def close_poll(actor, poll: Poll) -> Poll:
-    """Close the vote and count it. Votes in progress finish first; later ones are refused."""
+def close_poll(actor, poll: Poll, link=None) -> Poll:
+    """Close the vote and count it. Votes in progress finish first; later ones are refused.
+
+    `link(poll)` gives the results' address for the e-mails to the electorate.
+    """
     _lock(poll)
     apply_transition(poll, "close", actor)
     poll.closed_at = utcnow()
@@ -256,6 +265,8 @@ def close_poll(actor, poll: Poll) -> Poll:
         verdict=poll.result.get("verdict"),
         participation=poll.result.get("participation"),
     )
+    if link is not None:
+        notify.poll_results(poll, link)
     return poll
 
 

@@ -7,7 +7,7 @@ import io
 import json
 
 import sqlalchemy as sa
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -300,9 +300,14 @@ def step(poll_id: int):
     form = StepForm()
     if not form.validate():
         abort(400)
+    base = current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
     actions = {
-        "open": lambda: services.open_poll(acting_user(), poll),
-        "close": lambda: services.close_poll(acting_user(), poll),
+        "open": lambda: services.open_poll(
+            acting_user(), poll, lambda p: base + url_for("voting.view_poll", poll_id=p.id)
+        ),
+        "close": lambda: services.close_poll(
+            acting_user(), poll, lambda p: base + url_for("voting.results", poll_id=p.id)
+        ),
         "cancel": lambda: services.cancel_poll(acting_user(), poll, form.comment.data or ""),
     }
     action = actions.get(form.transition.data)
