@@ -133,7 +133,8 @@ def parse_document(document: Any) -> PollFile:
     seats = document.get("seats", 1)
     if not _whole(seats, 1):
         raise _problem("seats", f"must be a whole number of at least 1, not {shown(seats)}")
-    raw_rules = document.get("rules") or {}
+    raw_rules = document.get("rules")
+    raw_rules = {} if raw_rules is None else raw_rules
     if not isinstance(raw_rules, dict):
         raise _problem("rules", "must be an object")
     for key, value in raw_rules.items():
