@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.home import bp as home_bp
     from portal.members import bodies_bp
     from portal.members import bp as members_bp
+    from portal.proposals import bp as proposals_bp
     from portal.voting import bp as voting_bp
     from portal.members.cli import members_cli
     from portal.voting.cli import polls_cli
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(content_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(bodies_bp)
+    app.register_blueprint(proposals_bp)
     app.register_blueprint(voting_bp)
     register_error_handlers(app)
 

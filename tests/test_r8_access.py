@@ -29,12 +29,14 @@ from portal.core.workflow import WorkflowHistory
 from portal.extensions import db
 from portal.members.bodies import BodyData, create_body
 from portal.members.models import Body, Mandate, Member, MemberCategory, MembershipEvent
+from portal.proposals.models import Proposal
 from portal.voting import services as voting
 from portal.voting.models import Ballot, Participation, Poll, Proxy
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_user
 from tests.factories_content import make_page
 from tests.factories_members import make_mandate, make_member, membership_step
+from tests.factories_proposals import make_proposal
 from tests.factories_voting import make_poll, open_poll_for, voter
 
 ROLES = ["anonymous", "member", "board", "trainer", "counsellor", "admin", "local"]
@@ -62,6 +64,7 @@ class World:
     closed_mandate: Mandate  # a mandate in that body
     draft_poll: Poll  # a poll being prepared: only the board and admins see it
     proxy: Proxy  # a proxy between two other members in an open poll
+    draft_proposal: Proposal  # a draft of `owner`: only its author and administrators see it
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,11 @@ ID_ARGUMENTS: dict[str, IdArgument] = {
     "proxy_id": IdArgument(
         "a proxy between two other members",
         lambda w, role: None if role in ("admin", "board") else w.proxy.id,
+        MISSING_ID,
+    ),
+    "proposal_id": IdArgument(
+        "a draft proposal of someone else",
+        lambda w, role: None if role == "admin" else w.draft_proposal.id,
         MISSING_ID,
     ),
     "version": IdArgument(
@@ -206,6 +214,21 @@ def _form_data(endpoint: str, world: World) -> dict[str, str]:
         "voting.step": {"transition": "open"},
         "voting.give_proxy": {"holder_id": str(world.proxy.holder_id)},
         "voting.revoke_proxy": {},
+        "proposals.edit_proposal": {
+            "title": "Defaced",
+            "summary": "Defaced.",
+            "what_changes": "",
+            "body": "Defaced.",
+            "body_id": "1",
+            "version": "1",
+        },
+        "proposals.transition_proposal": {"transition": "submit", "comment": "let me"},
+        "proposals.support_proposal": {},
+        "proposals.start_vote": {"majority": "simple", "secret": "y"},
+        "proposals.settle_vote": {},
+        "proposals.revert_proposal": {},
+        "proposals.grant_role": {"user_id": me, "role": LocalRole.EDITOR.value},
+        "proposals.revoke_role": {"grant_id": str(world.grant.id)},
     }.get(endpoint)
 
 
@@ -237,6 +260,14 @@ FORM_DATA_ENDPOINTS = {
     "voting.step",
     "voting.give_proxy",
     "voting.revoke_proxy",
+    "proposals.edit_proposal",
+    "proposals.transition_proposal",
+    "proposals.support_proposal",
+    "proposals.start_vote",
+    "proposals.settle_vote",
+    "proposals.revert_proposal",
+    "proposals.grant_role",
+    "proposals.revoke_role",
 }
 
 
@@ -301,6 +332,7 @@ def build_world(role: str) -> World:
     open_poll = open_poll_for(principal, holder)
     proxy = voting.give_proxy(principal.user, open_poll, principal, holder)
     draft_poll = make_poll(by=owner, title="Draft poll")
+    draft_proposal = make_proposal(owner, title="Draft proposal")
     membership_step(former, "end", on=date(2025, 9, 1), reason="Left for a job elsewhere")
     db.session.flush()
     return World(
@@ -315,6 +347,7 @@ def build_world(role: str) -> World:
         closed_mandate,
         draft_poll,
         proxy,
+        draft_proposal,
     )
 
 

@@ -1,0 +1,29 @@
+"""Proposals: plain-words summary, workflow, supports, the link to the vote, history, search."""
+
+from flask import Blueprint
+
+bp = Blueprint("proposals", __name__, url_prefix="/proposals")
+
+from portal.proposals import views  # noqa: E402,F401
+
+
+def _register_search() -> None:
+    from flask import url_for
+
+    from portal.core.markdown import plain_text
+    from portal.core.search import register_searchable
+    from portal.proposals.models import Proposal
+
+    register_searchable(
+        Proposal,
+        to_text=lambda proposal: (
+            proposal.title,
+            "\n".join(
+                (proposal.summary, proposal.what_changes or "", plain_text(proposal.body))
+            ).strip(),
+        ),
+        url_for=lambda proposal_id: url_for("proposals.view_proposal", proposal_id=proposal_id),
+    )
+
+
+_register_search()

@@ -1,0 +1,346 @@
+"""Proposal services: write (revisions, 409 on conflict), workflow steps, supports, the vote.
+
+Support threshold: no column on bodies yet. A proposal needs the supports of
+SUPPORT_SHARE of its body's electorate (rounded up), and never fewer than SUPPORT_MINIMUM; the
+number is frozen when the proposal opens for support. Reaching it does not move the proposal:
+the board puts it to the vote (and may do so without it).
+
+Services take the acting user explicitly, never commit, and raise DomainError subclasses.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
+
+from portal.core import audit, history
+from portal.core.db import local_today, utcnow
+from portal.core.errors import Conflict, DomainError, NotAllowed
+from portal.core.security import GlobalRole, Permission, allowed_clause, can, global_roles
+from portal.core.workflow import apply_transition, item_saved
+from portal.extensions import db
+from portal.members import bodies as body_services
+from portal.members.models import Body, BodyKind
+from portal.proposals.models import Proposal, ProposalSupport
+from portal.proposals.workflow import SERVICE_STEPS
+from portal.voting import services as voting
+from portal.voting.models import Poll
+
+MAX_TITLE, MAX_SUMMARY, MAX_WHAT_CHANGES, MAX_BODY = 200, 280, 1000, 100_000
+SUPPORT_SHARE, SUPPORT_MINIMUM = 0.10, 3
+
+
+class AlreadySupported(Conflict):
+    pass
+
+
+@dataclass(frozen=True)
+class ProposalData:
+    title: str
+    summary: str
+    what_changes: str = ""
+    body: str = ""
+    body_id: int | None = None  # None: the general assembly
+
+
+def _too_long(n: int, field: str) -> DomainError:
+    return DomainError(_l("This is too long (at most %(n)d characters).", n=n), field=field)
+
+
+def default_body() -> Body | None:
+    return db.session.scalar(
+        sa.select(Body)
+        .where(Body.kind == BodyKind.GENERAL_ASSEMBLY.value, Body.active.is_(True))
+        .order_by(Body.id)
+        .limit(1)
+    )
+
+
+def _clean(data: ProposalData) -> ProposalData:
+    title = " ".join((data.title or "").split())
+    if not title:
+        raise DomainError(_l("Give the proposal a title."), field="title")
+    if len(title) > MAX_TITLE:
+        raise _too_long(MAX_TITLE, "title")
+    summary = " ".join((data.summary or "").split())
+    if not summary:
+        raise DomainError(_l("Say in a few plain words what you propose."), field="summary")
+    if len(summary) > MAX_SUMMARY:
+        raise _too_long(MAX_SUMMARY, "summary")
+    what_changes = (data.what_changes or "").replace("\r\n", "\n").strip()
+    if len(what_changes) > MAX_WHAT_CHANGES:
+        raise _too_long(MAX_WHAT_CHANGES, "what_changes")
+    body = (data.body or "").replace("\r\n", "\n")
+    if len(body) > MAX_BODY:
+        raise _too_long(MAX_BODY, "body")
+    if data.body_id is None:
+        found = default_body()
+    else:
+        found = db.session.get(Body, data.body_id) if 0 < data.body_id < 2**31 else None
+    if found is None or not found.active:
+        raise DomainError(_l("Choose a body from the list."), field="body_id")
+    return ProposalData(title, summary, what_changes, body, found.id)
+
+
+def can_create_proposal(user) -> bool:
+    """Every member may write a proposal (the register decides who may support and vote)."""
+    return GlobalRole.MEMBER.value in global_roles(user)
+
+
+def create_proposal(actor, data: ProposalData) -> Proposal:
+    """A draft proposal owned by the actor. Raises NotAllowed, DomainError on bad data."""
+    if not can_create_proposal(actor):
+        raise NotAllowed(_l("Only members can write proposals."))
+    data = _clean(data)
+    proposal = Proposal(
+        title=data.title,
+        summary=data.summary,
+        what_changes=data.what_changes,
+        body=data.body,
+        body_id=data.body_id,
+        owner_id=actor.id,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    proposal.security_path = f"/{proposal.object_key}/"
+    db.session.flush()
+    history.first_revision(proposal, actor)
+    audit.record(
+        actor, "proposal.created", f"{proposal.object_key} created", object_key=proposal.object_key
+    )
+    item_saved.send(proposal)
+    return proposal
+
+
+def _fields(data: ProposalData) -> dict[str, str]:
+    return {
+        "title": data.title,
+        "summary": data.summary,
+        "what_changes": data.what_changes,
+        "body": data.body,
+    }
+
+
+def update_proposal(actor, proposal: Proposal, base_version: int, data: ProposalData):
+    """Save a new version of the text (and the body it is addressed to).
+
+    Raises NotAllowed without Edit; EditConflict (409) when someone saved since `base_version`;
+    DomainError on bad data. Returns the new revision, or None when nothing changed.
+    """
+    if not can(actor, Permission.EDIT, proposal):
+        raise NotAllowed(_l("You cannot change this proposal."))
+    data = _clean(data)
+    if data.body_id != proposal.body_id:
+        if base_version != proposal.version:
+            raise history.EditConflict(history.latest_revision(proposal), _fields(data))
+        audit.record(
+            actor,
+            "proposal.body",
+            f"{proposal.object_key} addressed to body {data.body_id}",
+            object_key=proposal.object_key,
+            body_id=data.body_id,
+        )
+        proposal.body_id = data.body_id
+        proposal.addressed_to = db.session.get(Body, data.body_id)
+    revision = history.save_revision(proposal, actor, base_version, _fields(data))
+    item_saved.send(proposal)
+    return revision
+
+
+def revert_proposal(actor, proposal: Proposal, version: int):
+    """Bring back an earlier version as a new one. Raises NotAllowed without Edit."""
+    if not can(actor, Permission.EDIT, proposal):
+        raise NotAllowed(_l("You cannot change this proposal."))
+    if history.get_revision(proposal, version) is None:
+        raise DomainError(_l("This version does not exist."))
+    revision = history.revert(proposal, actor, version)
+    item_saved.send(proposal)
+    return revision
+
+
+def transition_proposal(actor, proposal: Proposal, name: str, comment: str = ""):
+    """One workflow step from the status box. The vote's steps have their own services.
+
+    Raises DomainError (NotAllowed without the permission).
+    """
+    if name in SERVICE_STEPS:
+        raise DomainError(_l("This step has its own button."))
+    entry = apply_transition(proposal, name, actor, comment)
+    if proposal.state == "support" and proposal.support_threshold is None:
+        proposal.support_threshold = threshold_for(proposal.addressed_to)
+        db.session.flush()
+    return entry
+
+
+# --- Supports -------------------------------------------------------------------------------------
+
+
+def threshold_for(body: Body) -> int:
+    voters = body_services.electorate_summary(body, local_today()).voters
+    return max(SUPPORT_MINIMUM, math.ceil(voters * SUPPORT_SHARE))
+
+
+def support_threshold(proposal: Proposal) -> int:
+    """The frozen threshold, or what it would be today (before the proposal opens)."""
+    return proposal.support_threshold or threshold_for(proposal.addressed_to)
+
+
+def support_count(proposal: Proposal) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ProposalSupport)
+        .where(ProposalSupport.proposal_id == proposal.id)
+    )
+
+
+def has_supported(proposal: Proposal, member) -> bool:
+    if member is None:
+        return False
+    return bool(
+        db.session.scalar(
+            sa.select(ProposalSupport.id).where(
+                ProposalSupport.proposal_id == proposal.id,
+                ProposalSupport.member_id == member.id,
+            )
+        )
+    )
+
+
+def in_electorate(proposal: Proposal, member) -> bool:
+    if member is None:
+        return False
+    voters = body_services.electorate_query(proposal.addressed_to, local_today()).subquery()
+    return bool(db.session.scalar(sa.select(sa.exists().where(voters.c.member_id == member.id))))
+
+
+def support_proposal(actor, proposal: Proposal) -> ProposalSupport | None:
+    """The actor's member supports the proposal, once.
+
+    Raises NotAllowed outside the "support" state, DomainError when the actor is not in the
+    body's electorate today, AlreadySupported (409) the second time. The database refuses the
+    duplicate (ON CONFLICT DO NOTHING), so two clicks at once count once.
+    """
+    if not can(actor, Permission.VOTE, proposal):
+        raise NotAllowed(_l("This proposal is not open for support."))
+    member = voting.member_of(actor)
+    if not in_electorate(proposal, member):
+        raise DomainError(
+            _l(
+                "Only members of %(body)s can support this proposal.",
+                body=proposal.addressed_to.title,
+            )
+        )
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    inserted = db.session.scalar(
+        insert(ProposalSupport)
+        .values(proposal_id=proposal.id, member_id=member.id, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["proposal_id", "member_id"])
+        .returning(ProposalSupport.id)
+    )
+    if inserted is None:
+        raise AlreadySupported(_l("You already support this proposal."))
+    audit.record(
+        actor,
+        "proposal.supported",
+        f"{proposal.object_key} supported by member {member.id}",
+        object_key=proposal.object_key,
+        member_id=member.id,
+    )
+    return db.session.get(ProposalSupport, inserted)
+
+
+# --- The vote -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoteData:
+    secret: bool = True
+    majority: str | None = None  # None: the body's default majority
+
+
+def start_vote(actor, proposal: Proposal, data: VoteData, link=None) -> Poll:
+    """Create and open a yes / no / abstain poll of the proposal's body, and move it to "vote".
+
+    The poll's `subject_key` is the proposal's key. `link(poll)` gives the poll's address for
+    the e-mails to the electorate. Raises NotAllowed unless the board may review the proposal
+    now; DomainError from the voting services (e.g. nobody can vote in the body).
+    """
+    again = (
+        proposal.state == "vote"
+        and proposal.poll is not None
+        and proposal.poll.state == "cancelled"
+    )
+    if again:  # the board cancelled the poll: a new one replaces it
+        allowed = can(actor, Permission.MANAGE_POLLS, proposal)
+    else:
+        allowed = proposal.state in ("submitted", "support") and can(
+            actor, Permission.REVIEW, proposal
+        )
+    if not allowed:
+        raise NotAllowed(_l("You cannot put this proposal to the vote now."))
+    body = proposal.addressed_to
+    poll = voting.create_poll(
+        actor,
+        voting.PollData(
+            title=proposal.title,
+            body_id=body.id,
+            method="yes_no_abstain",
+            question=proposal.summary,
+            secret=bool(data.secret),
+            majority=data.majority or body.default_majority,
+            subject_key=proposal.object_key,
+        ),
+    )
+    voting.open_poll(actor, poll, link)
+    proposal.poll_id, proposal.poll = poll.id, poll
+    db.session.flush()
+    if again:
+        audit.record(
+            actor,
+            "proposal.vote_restarted",
+            f"{proposal.object_key}: new poll {poll.id}",
+            object_key=proposal.object_key,
+            poll=poll.id,
+        )
+    else:
+        apply_transition(proposal, "schedule_vote", actor, poll=poll.id)
+    return poll
+
+
+VERDICT_COMMENTS = {
+    "adopted": _l("The vote said yes."),
+    "rejected": _l("The vote said no."),
+    "no_quorum": _l("Not enough people voted (no quorum)."),
+    "tie": _l("As many yes as no: a tie is not a yes."),
+}
+
+
+def settle_vote(actor, proposal: Proposal):
+    """Record the closed poll's verdict: adopted, or rejected (also for no quorum and a tie).
+
+    Raises DomainError when there is no closed poll; NotAllowed without Manage polls.
+    """
+    poll = proposal.poll
+    if proposal.state != "vote" or poll is None:
+        raise DomainError(_l("This proposal is not in a vote."))
+    if poll.state == "cancelled":
+        raise DomainError(_l("The vote was cancelled. Start a new vote."))
+    if poll.state != "closed":
+        raise DomainError(_l("The vote is not closed yet."))
+    verdict = (poll.result or {}).get("verdict", "")
+    name = "adopt" if verdict == "adopted" else "reject_by_vote"
+    comment = str(VERDICT_COMMENTS.get(verdict, verdict))
+    return apply_transition(proposal, name, actor, comment, poll=poll.id, verdict=verdict)
+
+
+# --- Listing --------------------------------------------------------------------------------------
+
+
+def visible(user):
+    """A select of the proposals `user` may view (the permission is applied in SQL)."""
+    return sa.select(Proposal).where(allowed_clause(user, Proposal, Permission.VIEW))

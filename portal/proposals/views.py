@@ -1,0 +1,511 @@
+"""Proposal views: list, read, write, workflow steps, supports, the vote, history, sharing."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
+
+from portal.accounts.models import User
+from portal.core import history, security
+from portal.core.errors import DomainError
+from portal.core.htmx import is_htmx, render
+from portal.core.security import LocalRoleGrant, Permission, can, require
+from portal.core.viewhelpers import acting_user, form_error, int_arg, like_pattern
+from portal.core.workflow import available_transitions, history_of
+from portal.extensions import db
+from portal.members import bodies as body_services
+from portal.proposals import bp, services
+from portal.proposals.forms import (
+    EditProposalForm,
+    GrantForm,
+    ProposalForm,
+    RevokeForm,
+    StartVoteForm,
+    TransitionForm,
+)
+from portal.proposals.models import Proposal
+from portal.proposals.workflow import PROPOSAL_WORKFLOW, SERVICE_STEPS
+from portal.voting import services as voting
+
+PAGE_SIZE = 20
+MAX_ID = 2**31 - 1  # ids beyond an id column's range: no such row
+FIELD_TITLES = {
+    "title": _l("Title"),
+    "summary": _l("In plain words"),
+    "what_changes": _l("What changes for me"),
+    "body": _l("Full text"),
+}
+
+
+def _proposal_or_404(proposal_id: int, permission: Permission = Permission.VIEW) -> Proposal:
+    """Load a proposal the viewer may see; others do not exist for them (404)."""
+    proposal = db.session.get(Proposal, proposal_id) if 0 < proposal_id <= MAX_ID else None
+    if proposal is None or not can(current_user, Permission.VIEW, proposal):
+        abort(404)
+    if permission is not Permission.VIEW:
+        require(current_user, permission, proposal)
+    return proposal
+
+
+def _body_choices(form: ProposalForm) -> None:
+    form.body_id.choices = [SelectChoice(b.id, b.title) for b in body_services.bodies()]
+
+
+def _data(form: ProposalForm) -> services.ProposalData:
+    return services.ProposalData(
+        title=form.title.data or "",
+        summary=form.summary.data or "",
+        what_changes=form.what_changes.data or "",
+        body=form.body.data or "",
+        body_id=form.body_id.data,
+    )
+
+
+def _steps(proposal: Proposal):
+    return [t for t in available_transitions(proposal, current_user) if t.name not in SERVICE_STEPS]
+
+
+def _support_context(proposal: Proposal) -> dict:
+    member = voting.member_of(current_user)
+    return {
+        "supports": services.support_count(proposal),
+        "threshold": services.support_threshold(proposal),
+        "supported": services.has_supported(proposal, member),
+        "may_support": proposal.state == "support"
+        and can(current_user, Permission.VOTE, proposal)
+        and services.in_electorate(proposal, member),
+    }
+
+
+def _context(proposal: Proposal, **extra) -> dict:
+    return {
+        "proposal": proposal,
+        "steps": _steps(proposal),
+        "transition_form": TransitionForm(),
+        "vote_form": StartVoteForm(majority=proposal.addressed_to.default_majority),
+        "support_error": None,
+        "error_message": None,
+        **_support_context(proposal),
+        **extra,
+    }
+
+
+@bp.route("/")
+def list_proposals():
+    page_number = int_arg("page")
+    state = request.args.get("state", "")
+    query = services.visible(current_user)
+    if state in PROPOSAL_WORKFLOW.states:
+        query = query.where(Proposal.state == state)
+    else:
+        state = ""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    items = db.session.scalars(
+        query.order_by(Proposal.updated_at.desc(), Proposal.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((min(page_number, pages) - 1) * PAGE_SIZE)
+    ).all()
+    return render(
+        "proposals/index.html",
+        fragment="proposals/_results.html",
+        items=items,
+        total=total,
+        page=min(page_number, pages),
+        pages=pages,
+        state=state,
+        states=PROPOSAL_WORKFLOW.states,
+        can_add=services.can_create_proposal(current_user),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create_proposal():
+    if not services.can_create_proposal(current_user):
+        abort(403)
+    form = ProposalForm()
+    _body_choices(form)
+    if request.method == "GET":
+        default = services.default_body()
+        form.body_id.data = default.id if default else None
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                proposal = services.create_proposal(acting_user(), _data(form))
+            except DomainError as error:
+                db.session.rollback()
+                form_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("Your proposal is saved as a draft. Only you can see it."), "success")
+                return redirect(url_for("proposals.view_proposal", proposal_id=proposal.id))
+    return render(
+        "proposals/edit.html",
+        fragment="proposals/_edit_form.html",
+        status=status,
+        form=form,
+        proposal=None,
+    )
+
+
+@bp.route("/<int:proposal_id>")
+@login_required
+def view_proposal(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id)
+    return render("proposals/view.html", **_context(proposal))
+
+
+@bp.route("/<int:proposal_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_proposal(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id, Permission.EDIT)
+    form = EditProposalForm(obj=proposal if request.method == "GET" else None)
+    _body_choices(form)
+    conflict = None
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                services.update_proposal(acting_user(), proposal, form.version.data, _data(form))
+            except history.EditConflict as error:
+                db.session.rollback()
+                proposal = _proposal_or_404(proposal_id, Permission.EDIT)
+                theirs = history.latest_revision(proposal)
+                conflict = {
+                    "theirs": theirs,
+                    "diff": history.diff_fields(error.mine, theirs.fields if theirs else {}),
+                }
+                form.form_errors.append(str(error.message))
+                # Saving again now overwrites, knowingly. (raw_data too: the widget shows it.)
+                form.version.data = proposal.version
+                form.version.raw_data = [str(proposal.version)]
+                status = 409
+            except DomainError as error:
+                db.session.rollback()
+                form_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("Your changes are saved."), "success")
+                return redirect(url_for("proposals.view_proposal", proposal_id=proposal.id))
+    return render(
+        "proposals/edit.html",
+        fragment="proposals/_edit_form.html",
+        status=status,
+        form=form,
+        proposal=proposal,
+        conflict=conflict,
+        field_titles=FIELD_TITLES,
+    )
+
+
+def _after_step(proposal_id: int, proposal: Proposal, error_message, event: str, done_message):
+    """The status box again (htmx), or back to the page with a message."""
+    if is_htmx():
+        response = render(
+            "proposals/_status.html",
+            status=422 if error_message else 200,
+            **_context(proposal, error_message=error_message),
+        )
+        if not error_message:
+            response.headers["HX-Trigger"] = event
+        return response
+    flash(error_message or done_message, "error" if error_message else "success")
+    if not can(current_user, Permission.VIEW, proposal):
+        return redirect(url_for("proposals.list_proposals"))
+    return redirect(url_for("proposals.view_proposal", proposal_id=proposal_id))
+
+
+@bp.route("/<int:proposal_id>/transition", methods=["POST"])
+@login_required
+def transition_proposal(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id)
+    form = TransitionForm()
+    error_message = None
+    if not form.validate():
+        if set(form.errors) != {"comment"}:
+            abort(400)  # not what the page's own form sends
+        error_message = " ".join(str(message) for message in form.comment.errors)
+    else:
+        try:
+            services.transition_proposal(
+                acting_user(), proposal, form.transition.data, form.comment.data or ""
+            )
+        except DomainError as error:
+            db.session.rollback()
+            proposal = _proposal_or_404(proposal_id)
+            if error.status_code == 403:
+                abort(403)
+            error_message = str(error.message)
+        else:
+            db.session.commit()
+    return _after_step(
+        proposal_id,
+        proposal,
+        error_message,
+        "proposal-state-changed",
+        _(
+            "Done. The proposal is now: %(state)s.",
+            state=proposal.workflow.states[proposal.state].title,
+        ),
+    )
+
+
+@bp.route("/<int:proposal_id>/supports")
+@login_required
+def supports(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id)
+    return render(
+        "proposals/view.html",
+        fragment="proposals/_support.html",
+        **_context(proposal),
+    )
+
+
+@bp.route("/<int:proposal_id>/support", methods=["POST"])
+@login_required
+def support_proposal(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id)
+    if not FlaskForm().validate():  # only the CSRF token is posted
+        abort(400)
+    error_message, status = None, 200
+    try:
+        services.support_proposal(acting_user(), proposal)
+    except DomainError as error:
+        db.session.rollback()
+        proposal = _proposal_or_404(proposal_id)
+        if error.status_code == 403:
+            abort(403)
+        error_message, status = str(error.message), error.status_code
+    else:
+        db.session.commit()
+    if is_htmx():
+        response = render(
+            "proposals/_support.html",
+            status=status,
+            **_context(proposal, support_error=error_message),
+        )
+        if not error_message:
+            response.headers["HX-Trigger"] = "proposal-supported"
+        return response
+    flash(
+        error_message or _("Thank you: your support is counted."),
+        "error" if error_message else "success",
+    )
+    return redirect(url_for("proposals.view_proposal", proposal_id=proposal.id))
+
+
+@bp.route("/<int:proposal_id>/vote", methods=["POST"])
+@login_required
+def start_vote(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id)
+    form = StartVoteForm()
+    if not form.validate():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return render(
+            "proposals/view.html",
+            fragment="proposals/_status.html",
+            status=422,
+            **_context(
+                proposal,
+                vote_form=form,
+                error_message=" ".join(str(m) for ms in form.errors.values() for m in ms),
+            ),
+        )
+    error_message = None
+    try:
+        services.start_vote(
+            acting_user(),
+            proposal,
+            services.VoteData(secret=bool(form.secret.data), majority=form.majority.data),
+            link=lambda p: url_for("voting.view_poll", poll_id=p.id, _external=True),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        proposal = _proposal_or_404(proposal_id)
+        if error.status_code == 403:
+            abort(403)
+        error_message = str(error.message)
+    else:
+        db.session.commit()
+    return _after_step(
+        proposal_id,
+        proposal,
+        error_message,
+        "proposal-state-changed",
+        _(
+            "The vote is open. The members of %(body)s can vote now.",
+            body=proposal.addressed_to.title,
+        ),
+    )
+
+
+@bp.route("/<int:proposal_id>/vote/result", methods=["POST"])
+@login_required
+def settle_vote(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id, Permission.MANAGE_POLLS)
+    if not FlaskForm().validate():
+        abort(400)
+    error_message = None
+    try:
+        services.settle_vote(acting_user(), proposal)
+    except DomainError as error:
+        db.session.rollback()
+        proposal = _proposal_or_404(proposal_id)
+        if error.status_code == 403:
+            abort(403)
+        error_message = str(error.message)
+    else:
+        db.session.commit()
+    return _after_step(
+        proposal_id,
+        proposal,
+        error_message,
+        "proposal-state-changed",
+        _(
+            "The result is recorded. The proposal is now: %(state)s.",
+            state=proposal.workflow.states[proposal.state].title,
+        ),
+    )
+
+
+@bp.route("/<int:proposal_id>/history")
+@login_required
+def proposal_history(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id, Permission.VIEW_HISTORY)
+    revisions = history.revisions_of(proposal)
+    newest = revisions[0].version if revisions else 1
+    a = int_arg("a", max(newest - 1, 1))
+    b = int_arg("b", newest)
+    old, new = history.get_revision(proposal, a), history.get_revision(proposal, b)
+    diff = history.diff_fields(old.fields, new.fields) if old and new else {}
+    return render(
+        "proposals/history.html",
+        fragment="proposals/_diff.html",
+        proposal=proposal,
+        revisions=revisions,
+        steps=history_of(proposal),
+        a=a,
+        b=b,
+        old=old,
+        new=new,
+        diff=diff,
+        field_titles=FIELD_TITLES,
+        can_edit=can(current_user, Permission.EDIT, proposal),
+    )
+
+
+@bp.route("/<int:proposal_id>/revert/<int:version>", methods=["POST"])
+@login_required
+def revert_proposal(proposal_id: int, version: int):
+    proposal = _proposal_or_404(proposal_id, Permission.EDIT)
+    if not FlaskForm().validate():  # only the CSRF token is posted
+        abort(400)
+    try:
+        services.revert_proposal(acting_user(), proposal, version)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("proposals.proposal_history", proposal_id=proposal.id))
+    db.session.commit()
+    flash(_("Version %(version)d is back, saved as a new version.", version=version), "success")
+    return redirect(url_for("proposals.view_proposal", proposal_id=proposal.id))
+
+
+@bp.route("/<int:proposal_id>/sharing")
+@login_required
+def share_proposal(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id, Permission.MANAGE_SHARING)
+    search = request.args.get("q", "").strip()[:100]
+    candidates = []
+    if search:
+        like = like_pattern(search)
+        candidates = db.session.scalars(
+            sa.select(User)
+            .where(User.active.is_(True))
+            .where(
+                sa.or_(
+                    sa.func.lower(User.display_name).like(like, escape="\\"),
+                    User.username.like(like, escape="\\"),
+                )
+            )
+            .order_by(sa.func.lower(User.display_name))
+            .limit(10)
+        ).all()
+    grants = security.grants_on(proposal)
+    people = (
+        {
+            u.id: u
+            for u in db.session.scalars(
+                sa.select(User).where(User.id.in_({g.user_id for g in grants}))
+            ).all()
+        }
+        if grants
+        else {}
+    )
+    return render(
+        "proposals/sharing.html",
+        fragment="proposals/_sharing_results.html",
+        proposal=proposal,
+        search=search,
+        candidates=candidates,
+        grants=grants,
+        people=people,
+        roles=security.shareable_roles(proposal),
+        grant_form=GrantForm(),
+        revoke_form=RevokeForm(),
+    )
+
+
+@bp.route("/<int:proposal_id>/sharing/grant", methods=["POST"])
+@login_required
+def grant_role(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id, Permission.MANAGE_SHARING)
+    form = GrantForm()
+    if not form.validate():
+        flash(_("Choose a person and a role."), "error")
+        return redirect(url_for("proposals.share_proposal", proposal_id=proposal.id))
+    person = db.session.get(User, form.user_id.data) if form.user_id.data <= MAX_ID else None
+    if person is None:
+        abort(404)
+    try:
+        security.grant_local_role(acting_user(), proposal, person, form.role.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s now has this role on the proposal.", name=person.display_name), "success")
+    return redirect(url_for("proposals.share_proposal", proposal_id=proposal.id))
+
+
+@bp.route("/<int:proposal_id>/sharing/revoke", methods=["POST"])
+@login_required
+def revoke_role(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id, Permission.MANAGE_SHARING)
+    form = RevokeForm()
+    if not form.validate():
+        abort(400)
+    grant = (
+        db.session.get(LocalRoleGrant, form.grant_id.data) if form.grant_id.data <= MAX_ID else None
+    )
+    if grant is None or grant.object_key not in proposal.path_keys():
+        abort(404)
+    try:
+        security.revoke_local_role(acting_user(), proposal, grant)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("The role is taken back."), "success")
+    return redirect(url_for("proposals.share_proposal", proposal_id=proposal.id))
