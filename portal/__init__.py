@@ -94,9 +94,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.home import bp as home_bp
     from portal.members import bodies_bp
     from portal.members import bp as members_bp
+    from portal.members.cli import members_cli
     from portal.proposals import bp as proposals_bp
     from portal.voting import bp as voting_bp
-    from portal.members.cli import members_cli
     from portal.voting.cli import polls_cli
 
     app.register_blueprint(home_bp)
