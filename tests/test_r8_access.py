@@ -29,7 +29,7 @@ from portal.core.workflow import WorkflowHistory
 from portal.extensions import db
 from portal.members.bodies import BodyData, create_body
 from portal.members.models import Body, Mandate, Member, MemberCategory, MembershipEvent
-from portal.proposals.models import Proposal
+from portal.proposals.models import Proposal, ProposalSupport
 from portal.voting import services as voting
 from portal.voting.models import Ballot, Participation, Poll, Proxy
 from tests.conftest import csrf_token
@@ -414,6 +414,11 @@ def snapshot(world: World) -> dict:
             (p.id, p.title, p.state, p.method, tuple(p.option_labels))
             for p in db.session.scalars(sa.select(Poll))
         ),
+        "proposals": sorted(
+            (p.id, p.title, p.summary, p.body, p.state, p.version, p.poll_id)
+            for p in db.session.scalars(sa.select(Proposal))
+        ),
+        "supports": count(ProposalSupport),
         "participations": count(Participation),
         "ballots": count(Ballot),
         "proxies": sorted(
