@@ -11,6 +11,7 @@ from portal.accounts.models import Role
 from portal.content import services
 from portal.core.security import LocalRole, grant_local_role
 from portal.core.workflow import apply_transition
+from portal.voting import services as services_voting
 from tests.factories import make_user
 from tests.factories_members import (
     board_body,
@@ -19,6 +20,8 @@ from tests.factories_members import (
     make_mandate,
     make_member,
 )
+from tests.factories_proposals import make_proposal
+from tests.factories_voting import open_poll_for, voter
 
 
 def count_statements(db, client, path):
@@ -100,3 +103,22 @@ def test_register_listings_do_not_grow_with_members(db, client, login_as, path):
     add_members(36, board)
     many = count_statements(db, client, path)
     assert many == few, f"{path}: {few} statements with few members, {many} with many"
+
+
+@pytest.mark.parametrize("path", ["/proposals/", "/polls/"])
+def test_proposal_and_poll_listings_do_not_grow(db, client, login_as, path):
+    reader = voter(given="Reader")
+    login_as(reader.user)
+
+    def add(number):
+        for index in range(number):
+            make_proposal(reader.user, state="support" if index % 2 else "submitted")
+            poll = open_poll_for(reader, title=f"Poll {index}")
+            if index % 3 == 0:
+                services_voting.cast_vote(reader.user, poll, reader, {"vote": "yes"})
+
+    add(3)
+    few = count_statements(db, client, path)
+    add(12)
+    many = count_statements(db, client, path)
+    assert many == few, f"{path}: {few} statements with few items, {many} with many"
