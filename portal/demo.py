@@ -18,6 +18,7 @@ from portal.content.demo import load_demo_pages
 from portal.core.cli import portal_cli
 from portal.extensions import db
 from portal.members.demo import load_demo_register
+from portal.voting.demo import load_demo_votes
 
 DEMO_PASSWORD = "wise-demo-2026"  # noqa: S105 - printed on purpose: it is demo data
 
@@ -104,11 +105,15 @@ def demo_command(if_empty: bool) -> None:
         admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
         pages = load_demo_pages(admin) if admin is not None else 0
         register = load_demo_register()
+        votes = load_demo_votes()
         db.session.commit()
         click.echo(f"Demo data: {created} people and {pages} pages created.")
         click.echo(
             f"Register: {register.members} members, {register.bodies} bodies, "
             f"{register.mandates} positions."
+        )
+        click.echo(
+            f"Votes: {votes.polls} polls with {votes.ballots} ballots, {votes.proposals} proposals."
         )
     demo_admin = db.session.scalar(sa.select(User).where(User.username == DEMO_LOGINS[0][0]))
     if demo_admin is not None and verify_password(demo_admin.password_hash, DEMO_PASSWORD):

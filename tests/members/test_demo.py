@@ -86,3 +86,25 @@ def test_demo_bodies_and_positions(app, db):
     committee = kinds[BodyKind.COMMITTEE]
     assert committee.title == "Health and safety committee"
     assert bodies.electorate_summary(committee, today).voters >= 3
+
+
+def test_demo_votes_and_proposals(app, db):
+    from portal.proposals.models import Proposal
+    from portal.voting.models import Ballot, Poll
+
+    result = run_demo(app)
+    assert "Votes: 3 polls" in result.output
+    polls = {p.title: p for p in db.session.scalars(sa.select(Poll))}
+    meal = polls["Where do we hold the summer meal?"]
+    assert meal.state == "closed" and meal.result["participation"] == 24
+    van = polls["A second van for the cleaning team"]
+    assert van.state == "open" and van.subject_key.startswith("proposal:")
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Ballot).where(Ballot.poll_id == van.id)
+        )
+        == 13
+    )
+    states = {p.title: p.state for p in db.session.scalars(sa.select(Proposal))}
+    assert states["A bike shelter at the workshop"] == "support"
+    assert states["A longer lunch break on Fridays"] == "submitted"
