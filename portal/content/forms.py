@@ -56,21 +56,3 @@ class EditPageForm(PageForm):
             NumberRange(min=1, message=_l("Reload the page and try again.")),
         ],
     )
-
-
-class TransitionForm(FlaskForm):
-    transition = StringField(validators=[DataRequired(), Length(max=40)])
-    comment = TextAreaField(
-        _l("Comment (optional)"),
-        validators=[Length(max=1000, message=_l("The comment is too long."))],
-        render_kw={"rows": 2},
-    )
-
-
-class GrantForm(FlaskForm):
-    user_id = IntegerField(validators=[InputRequired(_l("Choose a person.")), NumberRange(min=1)])
-    role = StringField(validators=[DataRequired(_l("Choose a role.")), Length(max=40)])
-
-
-class RevokeForm(FlaskForm):
-    grant_id = IntegerField(validators=[InputRequired(), NumberRange(min=1)])

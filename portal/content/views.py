@@ -5,33 +5,52 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
-from portal.accounts.models import User
+from portal.accounts import people
 from portal.content import bp, services
-from portal.content.forms import EditPageForm, GrantForm, PageForm, RevokeForm, TransitionForm
+from portal.content.forms import EditPageForm, PageForm
 from portal.content.models import Page
-from portal.core import history, security
+from portal.core import history, itemviews
 from portal.core.errors import DomainError
+from portal.core.forms import TransitionForm
 from portal.core.htmx import is_htmx, render
-from portal.core.security import LocalRoleGrant, Permission, allowed_clause, can, require
-from portal.core.viewhelpers import acting_user, form_error, int_arg, like_pattern
-from portal.core.workflow import apply_transition, history_of
+from portal.core.security import Permission, allowed_clause, can
+from portal.core.viewhelpers import acting_user, form_error, int_arg
+from portal.core.workflow import apply_transition
 from portal.extensions import db
 
 PAGE_SIZE = 20
-MAX_ID = 2**31 - 1  # ids in forms and query strings beyond an id column's range: no such row
+SCREENS = itemviews.ItemScreens(
+    kind="page",
+    id_arg="page_id",
+    endpoints=itemviews.ItemEndpoints(
+        view="content.view_page",
+        history="content.page_history",
+        revert="content.revert_page",
+        sharing="content.share_page",
+        grant="content.grant_role",
+        revoke="content.revoke_role",
+    ),
+    texts=itemviews.ItemTexts(
+        back=_l("Back to the page"),
+        no_steps=_l("No step yet: the page is still as it was created."),
+        sharing_title=_l("Sharing: %(title)s"),
+        sharing_intro=_l("Give a person a role on this page and on the pages inside it."),
+        sharing_here=_l("this page"),
+        sharing_inherited=_l("a page above (inherited)"),
+        sharing_nobody=_l("Nobody has a role on this page yet."),
+        granted=_l("%(name)s now has this role on the page."),
+    ),
+    revert_service=services.revert_page,
+    people=people,
+)
 
 
 def _page_or_404(page_id: int, permission: Permission = Permission.VIEW) -> Page:
     """Load a page the viewer may see; pages they may not see do not exist for them (404)."""
-    page = db.session.get(Page, page_id) if 0 < page_id <= MAX_ID else None
-    if page is None or not can(current_user, Permission.VIEW, page):
-        abort(404)
-    if permission is not Permission.VIEW:
-        require(current_user, permission, page)
-    return page
+    return itemviews.item_or_404(Page, page_id, permission)
 
 
 def _data(form: PageForm) -> services.PageData:
@@ -194,130 +213,28 @@ def transition_page(page_id: int):
 @bp.route("/<int:page_id>/history")
 @login_required
 def page_history(page_id: int):
-    page = _page_or_404(page_id, Permission.VIEW_HISTORY)
-    revisions = history.revisions_of(page)
-    newest = revisions[0].version if revisions else 1
-    a = int_arg("a", max(newest - 1, 1))
-    b = int_arg("b", newest)
-    old, new = history.get_revision(page, a), history.get_revision(page, b)
-    diff = history.diff_fields(old.fields, new.fields) if old and new else {}
-    return render(
-        "content/history.html",
-        fragment="content/_diff.html",
-        page=page,
-        revisions=revisions,
-        steps=history_of(page),
-        a=a,
-        b=b,
-        old=old,
-        new=new,
-        diff=diff,
-        can_edit=can(current_user, Permission.EDIT, page),
-    )
+    return itemviews.history_page(_page_or_404(page_id, Permission.VIEW_HISTORY), SCREENS)
 
 
 @bp.route("/<int:page_id>/revert/<int:version>", methods=["POST"])
 @login_required
 def revert_page(page_id: int, version: int):
-    page = _page_or_404(page_id, Permission.EDIT)
-    if not FlaskForm().validate():  # only the CSRF token is posted
-        abort(400)
-    try:
-        services.revert_page(acting_user(), page, version)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for("content.page_history", page_id=page.id))
-    db.session.commit()
-    flash(_("Version %(version)d is back, saved as a new version.", version=version), "success")
-    return redirect(url_for("content.view_page", page_id=page.id))
+    return itemviews.revert(_page_or_404(page_id, Permission.EDIT), version, SCREENS)
 
 
 @bp.route("/<int:page_id>/sharing")
 @login_required
 def share_page(page_id: int):
-    page = _page_or_404(page_id, Permission.MANAGE_SHARING)
-    search = request.args.get("q", "").strip()[:100]
-    candidates = []
-    if search:
-        like = like_pattern(search)
-        candidates = db.session.scalars(
-            sa.select(User)
-            .where(User.active.is_(True))
-            .where(
-                sa.or_(
-                    sa.func.lower(User.display_name).like(like, escape="\\"),
-                    User.username.like(like, escape="\\"),
-                )
-            )
-            .order_by(sa.func.lower(User.display_name))
-            .limit(10)
-        ).all()
-    grants = security.grants_on(page)
-    people = (
-        {
-            u.id: u
-            for u in db.session.scalars(
-                sa.select(User).where(User.id.in_({g.user_id for g in grants}))
-            ).all()
-        }
-        if grants
-        else {}
-    )
-    return render(
-        "content/sharing.html",
-        fragment="content/_sharing_results.html",
-        page=page,
-        search=search,
-        candidates=candidates,
-        grants=grants,
-        people=people,
-        roles=security.shareable_roles(page),
-        grant_form=GrantForm(),
-        revoke_form=RevokeForm(),
-    )
+    return itemviews.sharing_page(_page_or_404(page_id, Permission.MANAGE_SHARING), SCREENS)
 
 
 @bp.route("/<int:page_id>/sharing/grant", methods=["POST"])
 @login_required
 def grant_role(page_id: int):
-    page = _page_or_404(page_id, Permission.MANAGE_SHARING)
-    form = GrantForm()
-    if not form.validate():
-        flash(_("Choose a person and a role."), "error")
-        return redirect(url_for("content.share_page", page_id=page.id))
-    person = db.session.get(User, form.user_id.data) if form.user_id.data <= MAX_ID else None
-    if person is None:
-        abort(404)
-    try:
-        security.grant_local_role(acting_user(), page, person, form.role.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s now has this role on the page.", name=person.display_name), "success")
-    return redirect(url_for("content.share_page", page_id=page.id))
+    return itemviews.grant(_page_or_404(page_id, Permission.MANAGE_SHARING), SCREENS)
 
 
 @bp.route("/<int:page_id>/sharing/revoke", methods=["POST"])
 @login_required
 def revoke_role(page_id: int):
-    page = _page_or_404(page_id, Permission.MANAGE_SHARING)
-    form = RevokeForm()
-    if not form.validate():
-        abort(400)
-    grant = (
-        db.session.get(LocalRoleGrant, form.grant_id.data) if form.grant_id.data <= MAX_ID else None
-    )
-    if grant is None or grant.object_key not in page.path_keys():
-        abort(404)
-    try:
-        security.revoke_local_role(acting_user(), page, grant)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("The role is taken back."), "success")
-    return redirect(url_for("content.share_page", page_id=page.id))
+    return itemviews.revoke(_page_or_404(page_id, Permission.MANAGE_SHARING), SCREENS)

@@ -7,6 +7,8 @@ from flask_login import current_user
 
 from portal.core.errors import DomainError
 
+MAX_ID = 2**31 - 1  # ids in forms and query strings beyond an id column's range: no such row
+
 
 def acting_user():
     """The logged-in user itself, not Flask-Login's proxy (services keep and compare it)."""

@@ -62,15 +62,6 @@ class EditProposalForm(ProposalForm):
     )
 
 
-class TransitionForm(FlaskForm):
-    transition = StringField(validators=[DataRequired(), Length(max=40)])
-    comment = TextAreaField(
-        _l("Comment (optional)"),
-        validators=[Length(max=1000, message=_l("The comment is too long."))],
-        render_kw={"rows": 2},
-    )
-
-
 class StartVoteForm(FlaskForm):
     majority = SelectField(
         _l("Majority needed"),
@@ -79,12 +70,3 @@ class StartVoteForm(FlaskForm):
         validators=[AnyOf([m.value for m in Majority], message=CHOOSE_FROM_LIST)],
     )
     secret = BooleanField(_l("Secret vote"), default=True)
-
-
-class GrantForm(FlaskForm):
-    user_id = IntegerField(validators=[InputRequired(_l("Choose a person.")), NumberRange(min=1)])
-    role = StringField(validators=[DataRequired(_l("Choose a role.")), Length(max=40)])
-
-
-class RevokeForm(FlaskForm):
-    grant_id = IntegerField(validators=[InputRequired(), NumberRange(min=1)])

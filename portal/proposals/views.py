@@ -10,46 +10,61 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from portal.accounts.models import User
-from portal.core import history, security
+from portal.accounts import people
+from portal.core import history, itemviews
 from portal.core.errors import DomainError
+from portal.core.forms import TransitionForm
 from portal.core.htmx import is_htmx, render
-from portal.core.security import LocalRoleGrant, Permission, can, require
-from portal.core.viewhelpers import acting_user, form_error, int_arg, like_pattern
-from portal.core.workflow import available_transitions, history_of
+from portal.core.security import Permission, can
+from portal.core.viewhelpers import acting_user, form_error, int_arg
+from portal.core.workflow import available_transitions
 from portal.extensions import db
 from portal.members import bodies as body_services
 from portal.proposals import bp, services
-from portal.proposals.forms import (
-    EditProposalForm,
-    GrantForm,
-    ProposalForm,
-    RevokeForm,
-    StartVoteForm,
-    TransitionForm,
-)
+from portal.proposals.forms import EditProposalForm, ProposalForm, StartVoteForm
 from portal.proposals.models import Proposal
 from portal.proposals.workflow import PROPOSAL_WORKFLOW, SERVICE_STEPS
 from portal.voting import services as voting
 
 PAGE_SIZE = 20
-MAX_ID = 2**31 - 1  # ids beyond an id column's range: no such row
 FIELD_TITLES = {
     "title": _l("Title"),
     "summary": _l("In plain words"),
     "what_changes": _l("What changes for me"),
     "body": _l("Full text"),
 }
+SCREENS = itemviews.ItemScreens(
+    kind="proposal",
+    id_arg="proposal_id",
+    endpoints=itemviews.ItemEndpoints(
+        view="proposals.view_proposal",
+        history="proposals.proposal_history",
+        revert="proposals.revert_proposal",
+        sharing="proposals.share_proposal",
+        grant="proposals.grant_role",
+        revoke="proposals.revoke_role",
+    ),
+    texts=itemviews.ItemTexts(
+        back=_l("Back to the proposal"),
+        no_steps=_l("No step yet: the proposal is still a draft."),
+        sharing_title=_l("Co-authors: %(title)s"),
+        sharing_intro=_l(
+            "Co-authors (Can edit) write the proposal with you. "
+            "People who can read see it while it is a draft."
+        ),
+        sharing_here=_l("this proposal"),
+        sharing_inherited=_l("this proposal"),  # proposals sit at the top: nothing to inherit
+        sharing_nobody=_l("Nobody has a role on this proposal yet."),
+        granted=_l("%(name)s now has this role on the proposal."),
+    ),
+    revert_service=services.revert_proposal,
+    people=people,
+)
 
 
 def _proposal_or_404(proposal_id: int, permission: Permission = Permission.VIEW) -> Proposal:
     """Load a proposal the viewer may see; others do not exist for them (404)."""
-    proposal = db.session.get(Proposal, proposal_id) if 0 < proposal_id <= MAX_ID else None
-    if proposal is None or not can(current_user, Permission.VIEW, proposal):
-        abort(404)
-    if permission is not Permission.VIEW:
-        require(current_user, permission, proposal)
-    return proposal
+    return itemviews.item_or_404(Proposal, proposal_id, permission)
 
 
 def _body_choices(form: ProposalForm) -> None:
@@ -382,130 +397,29 @@ def settle_vote(proposal_id: int):
 @login_required
 def proposal_history(proposal_id: int):
     proposal = _proposal_or_404(proposal_id, Permission.VIEW_HISTORY)
-    revisions = history.revisions_of(proposal)
-    newest = revisions[0].version if revisions else 1
-    a = int_arg("a", max(newest - 1, 1))
-    b = int_arg("b", newest)
-    old, new = history.get_revision(proposal, a), history.get_revision(proposal, b)
-    diff = history.diff_fields(old.fields, new.fields) if old and new else {}
-    return render(
-        "proposals/history.html",
-        fragment="proposals/_diff.html",
-        proposal=proposal,
-        revisions=revisions,
-        steps=history_of(proposal),
-        a=a,
-        b=b,
-        old=old,
-        new=new,
-        diff=diff,
-        field_titles=FIELD_TITLES,
-        can_edit=can(current_user, Permission.EDIT, proposal),
-    )
+    return itemviews.history_page(proposal, SCREENS, field_titles=FIELD_TITLES)
 
 
 @bp.route("/<int:proposal_id>/revert/<int:version>", methods=["POST"])
 @login_required
 def revert_proposal(proposal_id: int, version: int):
-    proposal = _proposal_or_404(proposal_id, Permission.EDIT)
-    if not FlaskForm().validate():  # only the CSRF token is posted
-        abort(400)
-    try:
-        services.revert_proposal(acting_user(), proposal, version)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for("proposals.proposal_history", proposal_id=proposal.id))
-    db.session.commit()
-    flash(_("Version %(version)d is back, saved as a new version.", version=version), "success")
-    return redirect(url_for("proposals.view_proposal", proposal_id=proposal.id))
+    return itemviews.revert(_proposal_or_404(proposal_id, Permission.EDIT), version, SCREENS)
 
 
 @bp.route("/<int:proposal_id>/sharing")
 @login_required
 def share_proposal(proposal_id: int):
     proposal = _proposal_or_404(proposal_id, Permission.MANAGE_SHARING)
-    search = request.args.get("q", "").strip()[:100]
-    candidates = []
-    if search:
-        like = like_pattern(search)
-        candidates = db.session.scalars(
-            sa.select(User)
-            .where(User.active.is_(True))
-            .where(
-                sa.or_(
-                    sa.func.lower(User.display_name).like(like, escape="\\"),
-                    User.username.like(like, escape="\\"),
-                )
-            )
-            .order_by(sa.func.lower(User.display_name))
-            .limit(10)
-        ).all()
-    grants = security.grants_on(proposal)
-    people = (
-        {
-            u.id: u
-            for u in db.session.scalars(
-                sa.select(User).where(User.id.in_({g.user_id for g in grants}))
-            ).all()
-        }
-        if grants
-        else {}
-    )
-    return render(
-        "proposals/sharing.html",
-        fragment="proposals/_sharing_results.html",
-        proposal=proposal,
-        search=search,
-        candidates=candidates,
-        grants=grants,
-        people=people,
-        roles=security.shareable_roles(proposal),
-        grant_form=GrantForm(),
-        revoke_form=RevokeForm(),
-    )
+    return itemviews.sharing_page(proposal, SCREENS)
 
 
 @bp.route("/<int:proposal_id>/sharing/grant", methods=["POST"])
 @login_required
 def grant_role(proposal_id: int):
-    proposal = _proposal_or_404(proposal_id, Permission.MANAGE_SHARING)
-    form = GrantForm()
-    if not form.validate():
-        flash(_("Choose a person and a role."), "error")
-        return redirect(url_for("proposals.share_proposal", proposal_id=proposal.id))
-    person = db.session.get(User, form.user_id.data) if form.user_id.data <= MAX_ID else None
-    if person is None:
-        abort(404)
-    try:
-        security.grant_local_role(acting_user(), proposal, person, form.role.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s now has this role on the proposal.", name=person.display_name), "success")
-    return redirect(url_for("proposals.share_proposal", proposal_id=proposal.id))
+    return itemviews.grant(_proposal_or_404(proposal_id, Permission.MANAGE_SHARING), SCREENS)
 
 
 @bp.route("/<int:proposal_id>/sharing/revoke", methods=["POST"])
 @login_required
 def revoke_role(proposal_id: int):
-    proposal = _proposal_or_404(proposal_id, Permission.MANAGE_SHARING)
-    form = RevokeForm()
-    if not form.validate():
-        abort(400)
-    grant = (
-        db.session.get(LocalRoleGrant, form.grant_id.data) if form.grant_id.data <= MAX_ID else None
-    )
-    if grant is None or grant.object_key not in proposal.path_keys():
-        abort(404)
-    try:
-        security.revoke_local_role(acting_user(), proposal, grant)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("The role is taken back."), "success")
-    return redirect(url_for("proposals.share_proposal", proposal_id=proposal.id))
+    return itemviews.revoke(_proposal_or_404(proposal_id, Permission.MANAGE_SHARING), SCREENS)
