@@ -7,7 +7,7 @@ import io
 import json
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask import abort, current_app, flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -153,8 +153,17 @@ def edit_poll(poll_id: int):
     return render("voting/edit.html", status=status, form=form, poll=poll)
 
 
-def _context(poll: Poll, **extra) -> dict:
-    me = services.member_of(current_user)
+def _me() -> Member | None:
+    """The viewer's member record, read once per request."""
+    if "voting_member" not in g:
+        g.voting_member = services.member_of(current_user)
+    return g.voting_member
+
+
+def _context(poll: Poll, *, full_page: bool = True, **extra) -> dict:
+    """What the poll page shows. `full_page` False (an htmx answer to a vote, which shows only
+    the ballot box) skips the proxy form's list of the whole electorate."""
+    me = _me()
     in_electorate = me is not None and services.elector_weight(poll, me) is not None
     held = services.proxies_held(poll, me) if me is not None and poll.state == "open" else []
     given = None
@@ -177,7 +186,8 @@ def _context(poll: Poll, **extra) -> dict:
     elif me is not None and in_electorate and services.has_voted(poll, me):
         voted_ids = {me.id}
     proxy_form = ProxyForm()
-    if me is not None and in_electorate and poll.state == "open":
+    has_voted = me is not None and me.id in voted_ids
+    if full_page and me is not None and in_electorate and poll.state == "open" and not has_voted:
         others = db.session.execute(
             sa.select(Member.id, Member.given_name, Member.family_name)
             .join(PollElector, PollElector.member_id == Member.id)
@@ -191,7 +201,7 @@ def _context(poll: Poll, **extra) -> dict:
         "poll": poll,
         "me": me,
         "in_electorate": in_electorate,
-        "has_voted": me is not None and me.id in voted_ids,
+        "has_voted": has_voted,
         "held": held,
         "voted_ids": voted_ids,
         "given": given,
@@ -255,7 +265,7 @@ def vote(poll_id: int):
     poll = _poll_or_404(poll_id)
     if not ConfirmForm().validate():
         abort(400)
-    me = services.member_of(current_user)
+    me = _me()
     if me is None:
         abort(403)
     member, mode = me, CastMode.SELF
@@ -279,7 +289,7 @@ def vote(poll_id: int):
         error_message, status = _ballot_message(error), error.status_code
     else:
         db.session.commit()
-    context = _context(poll, receipt=receipt, vote_error=error_message)
+    context = _context(poll, full_page=not is_htmx(), receipt=receipt, vote_error=error_message)
     context["voted_for"] = member
     if is_htmx():
         response = render("voting/_ballot.html", status=status, **context)
