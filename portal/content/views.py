@@ -139,14 +139,7 @@ def edit_page(page_id: int):
             except history.EditConflict as error:
                 db.session.rollback()
                 page = _page_or_404(page_id, Permission.EDIT)
-                theirs = history.latest_revision(page)
-                conflict = {
-                    "theirs": theirs,
-                    "diff": history.diff_fields(error.mine, theirs.fields if theirs else {}),
-                }
-                form.form_errors.append(str(error.message))
-                # Saving again now overwrites, knowingly. (raw_data too: the widget shows it.)
-                form.version.data, form.version.raw_data = page.version, [str(page.version)]
+                conflict = itemviews.edit_conflict(page, error, form)
                 status = 409
             except DomainError as error:
                 db.session.rollback()

@@ -101,6 +101,19 @@ def item_or_404(model, item_id: int, permission: Permission = Permission.VIEW):
     return item
 
 
+def edit_conflict(item, error: history.EditConflict, form) -> dict:
+    """After a save based on an old version (409): the other change to show, the message on
+    the form, and the form set to the current version (saving again overwrites, knowingly)."""
+    theirs = history.latest_revision(item)
+    form.form_errors.append(str(error.message))
+    # raw_data too: the hidden widget shows it.
+    form.version.data, form.version.raw_data = item.version, [str(item.version)]
+    return {
+        "theirs": theirs,
+        "diff": history.diff_fields(error.mine, theirs.fields if theirs else {}),
+    }
+
+
 def history_page(item, screens: ItemScreens, **context):
     """Versions with a diff between two of them (htmx: the diff alone), and workflow steps."""
     revisions = history.revisions_of(item)

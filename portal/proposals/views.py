@@ -194,15 +194,7 @@ def edit_proposal(proposal_id: int):
             except history.EditConflict as error:
                 db.session.rollback()
                 proposal = _proposal_or_404(proposal_id, Permission.EDIT)
-                theirs = history.latest_revision(proposal)
-                conflict = {
-                    "theirs": theirs,
-                    "diff": history.diff_fields(error.mine, theirs.fields if theirs else {}),
-                }
-                form.form_errors.append(str(error.message))
-                # Saving again now overwrites, knowingly. (raw_data too: the widget shows it.)
-                form.version.data = proposal.version
-                form.version.raw_data = [str(proposal.version)]
+                conflict = itemviews.edit_conflict(proposal, error, form)
                 status = 409
             except DomainError as error:
                 db.session.rollback()
