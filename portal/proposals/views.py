@@ -214,6 +214,19 @@ def edit_proposal(proposal_id: int):
     )
 
 
+def _run_step(proposal_id: int, proposal: Proposal, action) -> tuple[Proposal, str | None]:
+    """Run one service step: commit, or roll back and give its refusal (a 403 stays a 403)."""
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code == 403:
+            abort(403)
+        return _proposal_or_404(proposal_id), str(error.message)
+    db.session.commit()
+    return proposal, None
+
+
 def _after_step(proposal_id: int, proposal: Proposal, error_message, event: str, done_message):
     """The status box again (htmx), or back to the page with a message."""
     if is_htmx():
@@ -242,18 +255,13 @@ def transition_proposal(proposal_id: int):
             abort(400)  # not what the page's own form sends
         error_message = " ".join(str(message) for message in form.comment.errors)
     else:
-        try:
-            services.transition_proposal(
+        proposal, error_message = _run_step(
+            proposal_id,
+            proposal,
+            lambda: services.transition_proposal(
                 acting_user(), proposal, form.transition.data, form.comment.data or ""
-            )
-        except DomainError as error:
-            db.session.rollback()
-            proposal = _proposal_or_404(proposal_id)
-            if error.status_code == 403:
-                abort(403)
-            error_message = str(error.message)
-        else:
-            db.session.commit()
+            ),
+        )
     return _after_step(
         proposal_id,
         proposal,
@@ -328,22 +336,16 @@ def start_vote(proposal_id: int):
                 error_message=" ".join(str(m) for ms in form.errors.values() for m in ms),
             ),
         )
-    error_message = None
-    try:
-        services.start_vote(
+    proposal, error_message = _run_step(
+        proposal_id,
+        proposal,
+        lambda: services.start_vote(
             acting_user(),
             proposal,
             services.VoteData(secret=bool(form.secret.data), majority=form.majority.data),
             link=lambda p: url_for("voting.view_poll", poll_id=p.id, _external=True),
-        )
-    except DomainError as error:
-        db.session.rollback()
-        proposal = _proposal_or_404(proposal_id)
-        if error.status_code == 403:
-            abort(403)
-        error_message = str(error.message)
-    else:
-        db.session.commit()
+        ),
+    )
     return _after_step(
         proposal_id,
         proposal,
@@ -362,17 +364,9 @@ def settle_vote(proposal_id: int):
     proposal = _proposal_or_404(proposal_id, Permission.MANAGE_POLLS)
     if not FlaskForm().validate():
         abort(400)
-    error_message = None
-    try:
-        services.settle_vote(acting_user(), proposal)
-    except DomainError as error:
-        db.session.rollback()
-        proposal = _proposal_or_404(proposal_id)
-        if error.status_code == 403:
-            abort(403)
-        error_message = str(error.message)
-    else:
-        db.session.commit()
+    proposal, error_message = _run_step(
+        proposal_id, proposal, lambda: services.settle_vote(acting_user(), proposal)
+    )
     return _after_step(
         proposal_id,
         proposal,

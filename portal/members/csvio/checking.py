@@ -40,7 +40,7 @@ from portal.members.services import FORMULA_START, PHONE_PATTERN, MemberData, un
 # The fields `services.check_member_data` names, as import columns.
 FIELD_COLUMNS = {"preferred_language": "language", "category_id": "category"}
 # A harmless value for a field that was refused, so that the next rule can be checked too.
-PLACEHOLDERS = {
+STAND_INS = {
     "given_name": "x",
     "family_name": "x",
     "team": "",
@@ -359,7 +359,7 @@ class _RowChecker:
             try:
                 return services.check_member_data(data), refused
             except DomainError as error:
-                name = error.field if error.field in PLACEHOLDERS else None
+                name = error.field if error.field in STAND_INS else None
                 if not (name == "member_number" and data.member_number in self.register.numbers):
                     self.problem(
                         line, FIELD_COLUMNS.get(name, name) if name else None, error.message
@@ -367,7 +367,7 @@ class _RowChecker:
                 if name is None or name in refused:
                     return data, refused | {"?"}
                 refused.add(name)
-                data = replace(data, **{name: PLACEHOLDERS[name]})
+                data = replace(data, **{name: STAND_INS[name]})
 
     def check_duplicates(self, line: int, number: str, data: MemberData, refused: set) -> None:
         if number:
