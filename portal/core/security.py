@@ -81,6 +81,12 @@ class Permission(StrEnum):
     MANAGE_POLLS = "Manage polls"
     VOTE = "Vote"
     VIEW_RESULTS = "View results"
+    COMMENT = "Comment"
+    MODERATE = "Moderate comments"
+    AMEND = "Propose amendments"
+    DECIDE_AMENDMENTS = "Decide amendments"
+    ANSWER = "Answer for the board"
+    FOLLOW_UP = "Follow up decisions"
 
 
 PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
@@ -104,6 +110,12 @@ PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
     Permission.MANAGE_POLLS: _l("Prepare a poll, open it and close it."),
     Permission.VOTE: _l("Vote in an open poll (for members of its electorate)."),
     Permission.VIEW_RESULTS: _l("See the results and who voted, once the poll is closed."),
+    Permission.COMMENT: _l("Write comments and answer other people's comments."),
+    Permission.MODERATE: _l("Hide a comment that breaks the rules, with a reason."),
+    Permission.AMEND: _l("Propose a change to the text of a proposal."),
+    Permission.DECIDE_AMENDMENTS: _l("Accept or decline the changes other people propose."),
+    Permission.ANSWER: _l("Write the board's answer to a proposal."),
+    Permission.FOLLOW_UP: _l("Record how an adopted decision is carried out."),
 }
 
 ROLE_TITLES = {

@@ -146,6 +146,10 @@ class Body(TimestampMixin, db.Model):
     notice_days: Mapped[int] = mapped_column(default=15)  # days between convocation and meeting
     default_majority: Mapped[str] = mapped_column(sa.String(20), default=Majority.SIMPLE.value)
     proxy_cap: Mapped[int] = mapped_column(default=1)  # proxies one member may hold
+    # Supports a proposal addressed to this body needs: this share of its electorate (rounded
+    # up), and never fewer than the minimum. Frozen on the proposal when it opens for support.
+    support_percent: Mapped[int] = mapped_column(default=10, server_default="10")
+    support_minimum: Mapped[int] = mapped_column(default=3, server_default="3")
     active: Mapped[bool] = mapped_column(default=True)
 
     voting_categories: Mapped[list[MemberCategory]] = relationship(
@@ -158,6 +162,8 @@ class Body(TimestampMixin, db.Model):
         sa.CheckConstraint("quorum_percent BETWEEN 0 AND 100", name="quorum_range"),
         sa.CheckConstraint("notice_days BETWEEN 0 AND 365", name="notice_range"),
         sa.CheckConstraint("proxy_cap BETWEEN 0 AND 20", name="proxy_cap_range"),
+        sa.CheckConstraint("support_percent BETWEEN 0 AND 100", name="support_percent_range"),
+        sa.CheckConstraint("support_minimum BETWEEN 1 AND 10000", name="support_minimum_range"),
     )
 
     def __repr__(self) -> str:

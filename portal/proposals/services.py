@@ -1,8 +1,8 @@
 """Proposal services: write (revisions, 409 on conflict), workflow steps, supports, the vote.
 
-Support threshold: no column on bodies yet. A proposal needs the supports of
-SUPPORT_SHARE of its body's electorate (rounded up), and never fewer than SUPPORT_MINIMUM; the
-number is frozen when the proposal opens for support. Reaching it does not move the proposal:
+Support threshold: each body sets it (`support_percent` of its electorate, rounded up, and
+never fewer than `support_minimum`; 10 % and 3 unless changed); the number is frozen when the
+proposal opens for support. Reaching it does not move the proposal:
 the board puts it to the vote (and may do so without it).
 
 Services take the acting user explicitly, never commit, and raise DomainError subclasses.
@@ -31,7 +31,6 @@ from portal.voting import services as voting
 from portal.voting.models import Poll
 
 MAX_TITLE, MAX_SUMMARY, MAX_WHAT_CHANGES, MAX_BODY = 200, 280, 1000, 100_000
-SUPPORT_SHARE, SUPPORT_MINIMUM = 0.10, 3
 
 
 class AlreadySupported(Conflict):
@@ -181,7 +180,7 @@ def transition_proposal(actor, proposal: Proposal, name: str, comment: str = "")
 
 def threshold_for(body: Body) -> int:
     voters = body_services.electorate_summary(body, local_today()).voters
-    return max(SUPPORT_MINIMUM, math.ceil(voters * SUPPORT_SHARE))
+    return max(body.support_minimum, math.ceil(voters * body.support_percent / 100))
 
 
 def support_threshold(proposal: Proposal) -> int:

@@ -37,6 +37,16 @@ _PUBLIC_READ = {
     P.VIEW: roles(AUTHENTICATED),
     P.VIEW_HISTORY: roles(AUTHENTICATED),
     P.MANAGE_SHARING: roles(OWNER, ADMIN),
+    P.MODERATE: roles(BOARD, ADMIN),
+}
+# While a proposal is discussed: members comment and the board may answer.
+_DISCUSSED = {**_PUBLIC_READ, P.COMMENT: roles(AUTHENTICATED), P.ANSWER: roles(BOARD)}
+# Before the vote, anyone may propose a change to the text; the authors accept or decline it,
+# and the board may put it to a vote instead (Review).
+_AMENDABLE = {
+    **_DISCUSSED,
+    P.AMEND: roles(AUTHENTICATED),
+    P.DECIDE_AMENDMENTS: roles(OWNER, EDITOR),
 }
 
 DRAFT = State(
@@ -48,6 +58,7 @@ DRAFT = State(
         P.REQUEST_REVIEW: roles(OWNER, EDITOR),
         P.MANAGE_SHARING: roles(OWNER, ADMIN),
         P.VIEW_HISTORY: roles(OWNER, READER, EDITOR, ADMIN),
+        P.COMMENT: roles(OWNER, READER, EDITOR),
     },
     _l("Only the authors can see it. Send it to the board when it is ready."),
 )
@@ -55,7 +66,7 @@ SUBMITTED = State(
     "submitted",
     _l("Sent to the board"),
     {
-        **_PUBLIC_READ,
+        **_AMENDABLE,
         P.EDIT: roles(OWNER, EDITOR),
         P.REQUEST_REVIEW: roles(OWNER, EDITOR),
         P.REVIEW: roles(BOARD),
@@ -66,7 +77,7 @@ SUPPORT = State(
     "support",
     _l("Open for support"),
     {
-        **_PUBLIC_READ,
+        **_AMENDABLE,
         P.VOTE: roles(AUTHENTICATED),
         P.REQUEST_REVIEW: roles(OWNER, EDITOR),
         P.REVIEW: roles(BOARD),
@@ -76,16 +87,19 @@ SUPPORT = State(
 VOTE = State(
     "vote",
     _l("In vote"),
-    {**_PUBLIC_READ, P.MANAGE_POLLS: roles(BOARD)},
+    {**_DISCUSSED, P.MANAGE_POLLS: roles(BOARD)},
     _l("The members of the body are voting on it."),
 )
 ADOPTED = State(
-    "adopted", _l("Adopted"), {**_PUBLIC_READ, P.REVIEW: roles(BOARD)}, _l("The vote said yes.")
+    "adopted",
+    _l("Adopted"),
+    {**_DISCUSSED, P.REVIEW: roles(BOARD), P.FOLLOW_UP: roles(BOARD)},
+    _l("The vote said yes. The board follows up how it is carried out."),
 )
 REJECTED = State(
     "rejected",
     _l("Rejected"),
-    {**_PUBLIC_READ, P.REVIEW: roles(BOARD)},
+    {**_DISCUSSED, P.REVIEW: roles(BOARD)},
     _l("The vote or the board said no. The reason is in the last steps."),
 )
 WITHDRAWN = State(

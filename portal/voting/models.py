@@ -49,6 +49,10 @@ class Poll(Securable, TimestampMixin, db.Model):
     method: Mapped[str] = mapped_column(sa.String(30))
     secret: Mapped[bool] = mapped_column(default=True)
     practice: Mapped[bool] = mapped_column(default=False)  # "practice — not counted"
+    # In-room: people vote by show of hands or on paper; the secretary enters the counts (kept
+    # as one weighted ballot per answer), which cannot exceed the people present.
+    in_room: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    present_count: Mapped[int | None] = mapped_column()  # in-room: people present
     majority: Mapped[str] = mapped_column(sa.String(20), default="simple")
     abstentions_count: Mapped[bool] = mapped_column(default=False)
     quorum_percent: Mapped[int | None] = mapped_column()  # None: no quorum
@@ -85,6 +89,9 @@ class Poll(Securable, TimestampMixin, db.Model):
             "quorum_percent IS NULL OR quorum_percent BETWEEN 0 AND 100", name="quorum_range"
         ),
         sa.CheckConstraint("proxy_cap BETWEEN 0 AND 20", name="proxy_cap_range"),
+        sa.CheckConstraint(
+            "present_count IS NULL OR present_count >= 0", name="present_count_positive"
+        ),
     )
 
     def __repr__(self) -> str:

@@ -124,7 +124,10 @@ def test_only_the_board_accepts_for_support_and_rejects_with_a_reason(author):
     with pytest.raises(DomainError, match="why"):
         services.transition_proposal(board, proposal, "reject")
     services.transition_proposal(board, proposal, "open_support")
-    assert proposal.state == "support" and proposal.support_threshold == services.SUPPORT_MINIMUM
+    assert (
+        proposal.state == "support"
+        and proposal.support_threshold == proposal.addressed_to.support_minimum == 3
+    )
     services.transition_proposal(board, proposal, "reject", "Against the statutes.")
     assert proposal.state == "rejected"
     services.transition_proposal(board, proposal, "archive")
