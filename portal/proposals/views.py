@@ -97,8 +97,19 @@ def _support_context(proposal: Proposal) -> dict:
     }
 
 
+# The sections of the proposal page that live in their own modules (comments, amendments,
+# attachments) add what their templates need here: `section(proposal) -> dict`.
+PAGE_SECTIONS: list = []
+
+
+def page_section(function):
+    """Register `function(proposal) -> dict` as part of the proposal page's context."""
+    PAGE_SECTIONS.append(function)
+    return function
+
+
 def _context(proposal: Proposal, **extra) -> dict:
-    return {
+    context = {
         "proposal": proposal,
         "steps": _steps(proposal),
         "transition_form": TransitionForm(),
@@ -106,8 +117,11 @@ def _context(proposal: Proposal, **extra) -> dict:
         "support_error": None,
         "error_message": None,
         **_support_context(proposal),
-        **extra,
     }
+    for section in PAGE_SECTIONS:
+        context.update(section(proposal))
+    context.update(extra)
+    return context
 
 
 @bp.route("/")
