@@ -6,12 +6,29 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 from wtforms.widgets import HiddenInput
 
 from portal.accounts.forms import CHOOSE_FROM_LIST
+from portal.members.forms import DateInput
 from portal.members.models import MAJORITY_TITLES, Majority
-from portal.proposals.services import MAX_BODY, MAX_SUMMARY, MAX_TITLE, MAX_WHAT_CHANGES
+from portal.proposals.models import FOLLOW_STATUS_TITLES
+from portal.proposals.services import (
+    MAX_ANSWER,
+    MAX_BODY,
+    MAX_FOLLOW_NOTE,
+    MAX_SUMMARY,
+    MAX_TITLE,
+    MAX_WHAT_CHANGES,
+)
 
 
 class ProposalForm(FlaskForm):
@@ -70,3 +87,53 @@ class StartVoteForm(FlaskForm):
         validators=[AnyOf([m.value for m in Majority], message=CHOOSE_FROM_LIST)],
     )
     secret = BooleanField(_l("Secret vote"), default=True)
+
+
+class AnswerForm(FlaskForm):
+    # Field names are unique on the proposal page (other sections have their own forms).
+    answer = TextAreaField(
+        _l("The board's answer"),
+        description=_l("Plain words. Leave it empty and save to remove the answer."),
+        validators=[
+            Length(
+                max=MAX_ANSWER,
+                message=_l("This is too long (at most %(n)d characters).", n=MAX_ANSWER),
+            )
+        ],
+        render_kw={"rows": 5, "maxlength": MAX_ANSWER},
+    )
+
+
+FOLLOW_STATUS_CHOICES = [SelectChoice(k.value, v) for k, v in FOLLOW_STATUS_TITLES.items()]
+
+
+class FollowUpForm(FlaskForm):
+    follow_status = SelectField(
+        _l("Where it stands"),
+        choices=FOLLOW_STATUS_CHOICES,
+        validate_choice=False,
+        validators=[AnyOf([c.value for c in FOLLOW_STATUS_CHOICES], message=CHOOSE_FROM_LIST)],
+    )
+    # The choices (active members) are set by the view; "" is nobody.
+    follow_responsible = SelectField(
+        _l("Who is responsible"),
+        coerce=str,
+        validate_choice=False,
+        validators=[Regexp(r"^[0-9]{0,10}$", message=CHOOSE_FROM_LIST)],
+    )
+    follow_due = DateInput(
+        _l("To be done by (optional)"),
+        validators=[Optional()],
+        description=_l("Today or a later day."),
+    )
+    follow_note = TextAreaField(
+        _l("Note (optional)"),
+        description=_l("What has been done, what is left."),
+        validators=[
+            Length(
+                max=MAX_FOLLOW_NOTE,
+                message=_l("This is too long (at most %(n)d characters).", n=MAX_FOLLOW_NOTE),
+            )
+        ],
+        render_kw={"rows": 3, "maxlength": MAX_FOLLOW_NOTE},
+    )

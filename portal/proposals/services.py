@@ -3,7 +3,16 @@
 Support threshold: each body sets it (`support_percent` of its electorate, rounded up, and
 never fewer than `support_minimum`; 10 % and 3 unless changed); the number is frozen when the
 proposal opens for support. Reaching it does not move the proposal:
-the board puts it to the vote (and may do so without it).
+the board puts it to the vote (and may do so without it). While a proposal is open for
+support, a member may take their support back (and give it again).
+
+The board's answer is plain text; saving an empty answer removes it. Every change of the
+answer is audited with the text it replaced, so nothing the board said is lost.
+
+Follow-up of an adopted proposal: adoption sets it to "to do"; the board then records its
+status, the person responsible (an active member of the register) and a due date. A new due
+date cannot be in the past; a date that has passed may stay as it is (the proposal is then
+shown as late until it is done or abandoned).
 
 Services take the acting user explicitly, never commit, and raise DomainError subclasses.
 """
@@ -12,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -24,16 +34,24 @@ from portal.core.security import GlobalRole, Permission, allowed_clause, can, gl
 from portal.core.workflow import apply_transition, item_saved
 from portal.extensions import db
 from portal.members import bodies as body_services
-from portal.members.models import Body, BodyKind
-from portal.proposals.models import Proposal, ProposalSupport
+from portal.members.models import Body, BodyKind, Member
+from portal.proposals.models import FollowStatus, Proposal, ProposalSupport
 from portal.proposals.workflow import SERVICE_STEPS
 from portal.voting import services as voting
 from portal.voting.models import Poll
 
 MAX_TITLE, MAX_SUMMARY, MAX_WHAT_CHANGES, MAX_BODY = 200, 280, 1000, 100_000
+MAX_ANSWER, MAX_FOLLOW_NOTE = 5000, 2000
+MAX_ID = 2**31 - 1
+# Follow-up states in which a passed due date no longer matters.
+FOLLOW_FINISHED = frozenset({FollowStatus.DONE.value, FollowStatus.ABANDONED.value})
 
 
 class AlreadySupported(Conflict):
+    pass
+
+
+class NotSupported(Conflict):
     pass
 
 
@@ -253,6 +271,37 @@ def support_proposal(actor, proposal: Proposal) -> ProposalSupport | None:
     return db.session.get(ProposalSupport, inserted)
 
 
+def withdraw_support(actor, proposal: Proposal) -> None:
+    """The actor's member takes back their support (they may give it again later).
+
+    Raises NotAllowed outside the "support" state (supports are then part of the record),
+    NotSupported (409) when the actor's member does not support the proposal. The row is
+    deleted; the audit log keeps that it existed.
+    """
+    if not can(actor, Permission.VOTE, proposal):
+        raise NotAllowed(_l("This proposal is not open for support."))
+    member = voting.member_of(actor)
+    removed = None
+    if member is not None:
+        removed = db.session.scalar(
+            sa.delete(ProposalSupport)
+            .where(
+                ProposalSupport.proposal_id == proposal.id,
+                ProposalSupport.member_id == member.id,
+            )
+            .returning(ProposalSupport.id)
+        )
+    if removed is None:
+        raise NotSupported(_l("You do not support this proposal."))
+    audit.record(
+        actor,
+        "proposal.support_withdrawn",
+        f"{proposal.object_key}: member {member.id} took back their support",
+        object_key=proposal.object_key,
+        member_id=member.id,
+    )
+
+
 # --- The vote -------------------------------------------------------------------------------------
 
 
@@ -334,7 +383,136 @@ def settle_vote(actor, proposal: Proposal):
     verdict = (poll.result or {}).get("verdict", "")
     name = "adopt" if verdict == "adopted" else "reject_by_vote"
     comment = str(VERDICT_COMMENTS.get(verdict, verdict))
-    return apply_transition(proposal, name, actor, comment, poll=poll.id, verdict=verdict)
+    entry = apply_transition(proposal, name, actor, comment, poll=poll.id, verdict=verdict)
+    if name == "adopt" and proposal.follow_status is None:
+        # Adopted: it now has to be carried out (the transition's audit entry says so).
+        proposal.follow_status = FollowStatus.TO_DO.value
+        proposal.follow_updated_at = utcnow()
+        db.session.flush()
+    return entry
+
+
+# --- The board's answer ---------------------------------------------------------------------------
+
+
+def answer_proposal(actor, proposal: Proposal, text: str) -> Proposal:
+    """Save the board's answer (plain text), or remove it when `text` is empty.
+
+    Raises NotAllowed without Answer (the board, from "submitted" on); DomainError (field
+    "answer") when the text is too long. Saving the same text again changes nothing.
+    """
+    if not can(actor, Permission.ANSWER, proposal):
+        raise NotAllowed(_l("You cannot answer this proposal."))
+    text = (text or "").replace("\r\n", "\n").strip()
+    if len(text) > MAX_ANSWER:
+        raise _too_long(MAX_ANSWER, "answer")
+    before = proposal.board_answer or ""
+    if text == before:
+        return proposal
+    proposal.board_answer = text
+    proposal.board_answer_at = utcnow() if text else None
+    proposal.board_answer_by_id = actor.id if text else None
+    proposal.board_answer_by = actor if text else None
+    db.session.flush()
+    audit.record(
+        actor,
+        "proposal.answered" if text else "proposal.answer_removed",
+        f"{proposal.object_key}: the board's answer "
+        + ("saved" if text else "removed")
+        + f" ({len(text)} characters)",
+        object_key=proposal.object_key,
+        before=before,
+        after=text,
+    )
+    return proposal
+
+
+# --- Follow-up of an adopted proposal -------------------------------------------------------------
+
+
+def follow_up_late(proposal: Proposal, today: date | None = None) -> bool:
+    """Past its due date and neither done nor abandoned."""
+    return (
+        proposal.follow_status is not None
+        and proposal.follow_status not in FOLLOW_FINISHED
+        and proposal.follow_due is not None
+        and proposal.follow_due < (today or local_today())
+    )
+
+
+def responsible_candidates() -> list[Member]:
+    """Who can be responsible for carrying out a decision: active members, by name."""
+    return db.session.scalars(
+        sa.select(Member)
+        .where(Member.state == "active")
+        .order_by(sa.func.lower(Member.family_name), sa.func.lower(Member.given_name), Member.id)
+    ).all()
+
+
+def update_follow_up(
+    actor,
+    proposal: Proposal,
+    status: str,
+    responsible_member_id: int | None,
+    due: date | None,
+    note: str,
+) -> Proposal:
+    """Record how an adopted proposal is carried out: status, who, by when, a note.
+
+    Raises NotAllowed without Follow up (the board, while the proposal is adopted);
+    DomainError naming the field: a status not in the list, a responsible person who is not an
+    active member (one already chosen may stay), a new due date before today, a note too long.
+    Nothing changed: nothing is written.
+    """
+    if not can(actor, Permission.FOLLOW_UP, proposal):
+        raise NotAllowed(_l("You cannot follow up this proposal."))
+    if status not in set(FollowStatus):
+        raise DomainError(_l("Choose a status from the list."), field="follow_status")
+    if responsible_member_id is not None and responsible_member_id != (
+        proposal.follow_responsible_id
+    ):
+        member = (
+            db.session.get(Member, responsible_member_id)
+            if 0 < responsible_member_id <= MAX_ID
+            else None
+        )
+        if member is None or member.state != "active":
+            raise DomainError(
+                _l("Choose an active member from the list, or nobody."),
+                field="follow_responsible",
+            )
+    if due is not None and due != proposal.follow_due and due < local_today():
+        raise DomainError(
+            _l("This date has passed. Choose today or a later day."), field="follow_due"
+        )
+    note = (note or "").replace("\r\n", "\n").strip()
+    if len(note) > MAX_FOLLOW_NOTE:
+        raise _too_long(MAX_FOLLOW_NOTE, "follow_note")
+    changes = {}
+    for name, new in (
+        ("follow_status", str(status)),
+        ("follow_responsible_id", responsible_member_id),
+        ("follow_due", due),
+        ("follow_note", note),
+    ):
+        old = getattr(proposal, name)
+        if old != new:
+            changes[name] = [old, new]
+            setattr(proposal, name, new)
+    if not changes:
+        return proposal
+    if "follow_responsible_id" in changes:
+        db.session.expire(proposal, ["follow_responsible"])
+    proposal.follow_updated_at = utcnow()
+    db.session.flush()
+    audit.record(
+        actor,
+        "proposal.follow_up",
+        f"{proposal.object_key}: follow-up {', '.join(sorted(changes))} changed",
+        object_key=proposal.object_key,
+        changes=changes,
+    )
+    return proposal
 
 
 # --- Listing --------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Proposal views: list, read, write, workflow steps, supports, the vote, history, sharing."""
+"""Proposal views: list, read, write, steps, supports, the vote, answer, follow-up, history."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.accounts import people
 from portal.core import history, itemviews
+from portal.core.db import local_today
 from portal.core.errors import DomainError
 from portal.core.forms import TransitionForm
 from portal.core.htmx import is_htmx, render
@@ -21,8 +22,14 @@ from portal.core.workflow import available_transitions
 from portal.extensions import db
 from portal.members import bodies as body_services
 from portal.proposals import bp, services
-from portal.proposals.forms import EditProposalForm, ProposalForm, StartVoteForm
-from portal.proposals.models import Proposal
+from portal.proposals.forms import (
+    AnswerForm,
+    EditProposalForm,
+    FollowUpForm,
+    ProposalForm,
+    StartVoteForm,
+)
+from portal.proposals.models import FOLLOW_STATUS_TITLES, FollowStatus, Proposal
 from portal.proposals.workflow import PROPOSAL_WORKFLOW, SERVICE_STEPS
 from portal.voting import services as voting
 
@@ -97,6 +104,55 @@ def _support_context(proposal: Proposal) -> dict:
     }
 
 
+def _answer_context(proposal: Proposal) -> dict:
+    may_answer = can(current_user, Permission.ANSWER, proposal)
+    return {
+        "answer_form": AnswerForm(formdata=None, answer=proposal.board_answer)
+        if may_answer
+        else None,
+    }
+
+
+def _with_candidates(proposal: Proposal, form: FollowUpForm) -> FollowUpForm:
+    """The people who may be made responsible: active members (and whoever is already)."""
+    members = services.responsible_candidates()
+    choices = [SelectChoice("", _("Nobody yet"))] + [
+        SelectChoice(str(m.id), f"{m.family_name} {m.given_name} ({m.member_number})")
+        for m in members
+    ]
+    current = proposal.follow_responsible
+    if current is not None and current.id not in {m.id for m in members}:
+        choices.insert(
+            1,
+            SelectChoice(
+                str(current.id),
+                _("%(name)s (no longer an active member)", name=current.full_name),
+            ),
+        )
+    form.follow_responsible.choices = choices
+    return form
+
+
+def _follow_up_context(proposal: Proposal) -> dict:
+    form = None
+    if can(current_user, Permission.FOLLOW_UP, proposal):
+        form = _with_candidates(
+            proposal,
+            FollowUpForm(
+                formdata=None,
+                follow_status=proposal.follow_status or FollowStatus.TO_DO.value,
+                follow_responsible=str(proposal.follow_responsible_id or ""),
+                follow_due=proposal.follow_due,
+                follow_note=proposal.follow_note,
+            ),
+        )
+    return {
+        "follow_form": form,
+        "follow_titles": FOLLOW_STATUS_TITLES,
+        "follow_late": services.follow_up_late(proposal),
+    }
+
+
 # The sections of the proposal page that live in their own modules (comments, amendments,
 # attachments) add what their templates need here: `section(proposal) -> dict`.
 PAGE_SECTIONS: list = []
@@ -117,6 +173,8 @@ def _context(proposal: Proposal, **extra) -> dict:
         "support_error": None,
         "error_message": None,
         **_support_context(proposal),
+        **_answer_context(proposal),
+        **_follow_up_context(proposal),
     }
     for section in PAGE_SECTIONS:
         context.update(section(proposal))
@@ -128,11 +186,21 @@ def _context(proposal: Proposal, **extra) -> dict:
 def list_proposals():
     page_number = int_arg("page")
     state = request.args.get("state", "")
+    follow = request.args.get("follow", "")
+    today = local_today()
     query = services.visible(current_user)
     if state in PROPOSAL_WORKFLOW.states:
         query = query.where(Proposal.state == state)
     else:
         state = ""
+    if follow in FOLLOW_STATUS_TITLES:
+        query = query.where(Proposal.follow_status == follow)
+    elif follow == "late":
+        query = query.where(
+            Proposal.follow_status.not_in(services.FOLLOW_FINISHED), Proposal.follow_due < today
+        )
+    else:
+        follow = ""
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     items = db.session.scalars(
@@ -149,6 +217,10 @@ def list_proposals():
         pages=pages,
         state=state,
         states=PROPOSAL_WORKFLOW.states,
+        follow=follow,
+        follow_titles=FOLLOW_STATUS_TITLES,
+        follow_up_late=services.follow_up_late,
+        today=today,
         can_add=services.can_create_proposal(current_user),
     )
 
@@ -299,15 +371,14 @@ def supports(proposal_id: int):
     )
 
 
-@bp.route("/<int:proposal_id>/support", methods=["POST"])
-@login_required
-def support_proposal(proposal_id: int):
+def _support_step(proposal_id: int, action, event: str, done_message):
+    """Support or take back a support: the support box again (htmx), or back to the page."""
     proposal = _proposal_or_404(proposal_id)
     if not FlaskForm().validate():  # only the CSRF token is posted
         abort(400)
     error_message, status = None, 200
     try:
-        services.support_proposal(acting_user(), proposal)
+        action(proposal)
     except DomainError as error:
         db.session.rollback()
         proposal = _proposal_or_404(proposal_id)
@@ -323,13 +394,32 @@ def support_proposal(proposal_id: int):
             **_context(proposal, support_error=error_message),
         )
         if not error_message:
-            response.headers["HX-Trigger"] = "proposal-supported"
+            response.headers["HX-Trigger"] = event
         return response
-    flash(
-        error_message or _("Thank you: your support is counted."),
-        "error" if error_message else "success",
-    )
+    flash(error_message or done_message, "error" if error_message else "success")
     return redirect(url_for("proposals.view_proposal", proposal_id=proposal.id))
+
+
+@bp.route("/<int:proposal_id>/support", methods=["POST"])
+@login_required
+def support_proposal(proposal_id: int):
+    return _support_step(
+        proposal_id,
+        lambda proposal: services.support_proposal(acting_user(), proposal),
+        "proposal-supported",
+        _("Thank you: your support is counted."),
+    )
+
+
+@bp.route("/<int:proposal_id>/support/withdraw", methods=["POST"])
+@login_required
+def withdraw_support(proposal_id: int):
+    return _support_step(
+        proposal_id,
+        lambda proposal: services.withdraw_support(acting_user(), proposal),
+        "proposal-support-withdrawn",
+        _("Your support is taken back. You can give it again while the proposal is open."),
+    )
 
 
 @bp.route("/<int:proposal_id>/vote", methods=["POST"])
@@ -390,6 +480,95 @@ def settle_vote(proposal_id: int):
             "The result is recorded. The proposal is now: %(state)s.",
             state=proposal.workflow.states[proposal.state].title,
         ),
+    )
+
+
+def _section_saved(proposal: Proposal, fragment: str, event: str, done_message, anchor: str):
+    """After a section's form is saved: the fresh section (htmx), or back to the page."""
+    if is_htmx():
+        response = render(fragment, **_context(proposal))
+        response.headers["HX-Trigger"] = event
+        return response
+    flash(done_message, "success")
+    return redirect(url_for("proposals.view_proposal", proposal_id=proposal.id, _anchor=anchor))
+
+
+def _section_refused(proposal: Proposal, fragment: str, **forms):
+    """A section's form with what was typed and its messages: 422, page or fragment."""
+    return render(
+        "proposals/view.html", fragment=fragment, status=422, **_context(proposal, **forms)
+    )
+
+
+@bp.route("/<int:proposal_id>/answer", methods=["POST"])
+@login_required
+def answer_proposal(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id, Permission.ANSWER)
+    form = AnswerForm()
+    if form.validate():
+        try:
+            services.answer_proposal(acting_user(), proposal, form.answer.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            if error.status_code == 403:
+                abort(403)
+            proposal = _proposal_or_404(proposal_id)
+            form_error(form, error)
+        else:
+            db.session.commit()
+            return _section_saved(
+                proposal,
+                "proposals/_answer.html",
+                "proposal-answered",
+                _("The board's answer is saved.")
+                if proposal.board_answer
+                else _("The board's answer is removed."),
+                f"proposal-{proposal.id}-answer",
+            )
+    elif "csrf_token" in form.errors:
+        abort(400)
+    return _section_refused(proposal, "proposals/_answer.html", answer_form=form)
+
+
+def _member_id(text: str | None) -> int | None:
+    """The chosen person's id ("" is nobody); the form has checked it is only digits."""
+    return int(text) if text else None
+
+
+@bp.route("/<int:proposal_id>/follow-up", methods=["POST"])
+@login_required
+def follow_up_proposal(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id, Permission.FOLLOW_UP)
+    form = FollowUpForm()
+    if form.validate():
+        try:
+            services.update_follow_up(
+                acting_user(),
+                proposal,
+                form.follow_status.data or "",
+                _member_id(form.follow_responsible.data),
+                form.follow_due.data,
+                form.follow_note.data or "",
+            )
+        except DomainError as error:
+            db.session.rollback()
+            if error.status_code == 403:
+                abort(403)
+            proposal = _proposal_or_404(proposal_id)
+            form_error(form, error)
+        else:
+            db.session.commit()
+            return _section_saved(
+                proposal,
+                "proposals/_follow_up.html",
+                "proposal-follow-up-changed",
+                _("The follow-up is saved."),
+                f"proposal-{proposal.id}-follow-up",
+            )
+    elif "csrf_token" in form.errors:
+        abort(400)
+    return _section_refused(
+        proposal, "proposals/_follow_up.html", follow_form=_with_candidates(proposal, form)
     )
 
 
