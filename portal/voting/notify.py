@@ -109,7 +109,10 @@ def poll_results(poll: Poll, link: Link) -> int:
         winners = (poll.result or {}).get("winners") or []
         outcome = str(VERDICTS[verdict]) if verdict in VERDICTS else verdict
         if verdict == "adopted" and winners:
-            outcome = _("Chosen: %(list)s", list=", ".join(winners))
+            if len(winners) > 1:
+                outcome = _("Elected: %(list)s", list=", ".join(winners))
+            else:
+                outcome = _("Chosen: %(list)s", list=", ".join(winners))
         body = _practice(poll) + _(
             "Hello %(name)s,\n\nThe vote is closed: %(title)s\n\n%(outcome)s\n\nSee the results:\n%(link)s\n",
             name=member.given_name,
@@ -123,7 +126,8 @@ def poll_results(poll: Poll, link: Link) -> int:
 
 
 def remind_closing_polls(link: Link, within: timedelta, now: datetime | None = None) -> int:
-    """Send the "closes soon" reminder once for every open poll closing within `within`."""
+    """Send the "closes soon" reminder once for every open poll closing within `within`
+    (not for a poll counted in the room: people vote there, not on the portal)."""
     now = now or utcnow()
     polls = db.session.scalars(
         sa.select(Poll).where(
@@ -132,6 +136,7 @@ def remind_closing_polls(link: Link, within: timedelta, now: datetime | None = N
             Poll.closes_at <= now + within,
             Poll.closes_at > now,
             Poll.reminded_at.is_(None),
+            Poll.in_room.is_(False),
         )
     ).all()
     sent = 0

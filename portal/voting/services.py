@@ -1,5 +1,9 @@
 """Poll services: prepare, open (freeze the electorate), vote, proxies, close and count.
 
+In-room polls (show of hands or paper ballots) take no vote on the portal: the person managing
+the poll enters the people present and a count per answer (`record_room_count`), kept as one
+weighted ballot per answer, so the tally, the results and the re-tally file work unchanged.
+
 No double vote is the database's job: `participations` is unique per poll and member, and the
 vote inserts its participation with ON CONFLICT DO NOTHING; a second attempt finds nothing
 inserted and is told "you have already voted". A vote and a close cannot interleave: a vote
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -44,6 +49,14 @@ from portal.voting.models import (
 MAX_TITLE, MAX_QUESTION, MAX_OPTION, MAX_OPTIONS = 200, 5000, 200, 30
 RECEIPT_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"  # easy to read back from a phone or paper
 RECEIPT_LENGTH = 12
+# The receipt fingerprint of a ballot entered from a count in the room. A real one is the
+# sha-256 of a receipt code, 64 lowercase hexadecimal digits; this text has letters beyond "f"
+# and dashes, so no receipt can ever match it, and it is never listed (in-room polls give no
+# receipts).
+ROOM_FINGERPRINT = "counted-in-the-room"
+# The ballots a room can count: an answer, one choice, or a hand raised for each choice
+# accepted (approval). Choices in order cannot be counted by a show of hands.
+ROOM_BALLOTS = frozenset({"vote", "choice", "choices"})
 
 
 class AlreadyVoted(Conflict):
@@ -68,6 +81,8 @@ class PollData:
     subject_key: str | None = None
     closes_at: datetime | None = None
     extra: dict = field(default_factory=dict)
+    in_room: bool = False  # counted in the room (show of hands or paper ballots)
+    candidates: tuple[int, ...] = ()  # members of the register added to the options by name
 
 
 # --- Preparing ----------------------------------------------------------------------------------
@@ -89,6 +104,17 @@ def _check_poll_data(data: PollData) -> PollData:
     if method is None:
         raise DomainError(_l("Choose a way of voting from the list."), field="method")
     options = tuple(" ".join(o.split()) for o in data.options if o and o.strip())
+    if data.candidates:
+        if not method.needs_options:
+            raise DomainError(
+                _l("Candidates are for a vote between choices, not for yes/no or consent."),
+                field="candidates",
+            )
+        labels = candidate_labels(data.candidates)
+        if labels is None:
+            raise DomainError(_l("Choose active members from the list."), field="candidates")
+        known = {o.casefold() for o in options}
+        options += tuple(label for label in labels if label.casefold() not in known)
     if method.needs_options:
         if len(options) < 2:
             raise DomainError(_l("Give at least two choices."), field="options")
@@ -108,6 +134,14 @@ def _check_poll_data(data: PollData) -> PollData:
         raise DomainError(
             _l("A whole number from %(low)d to %(high)d.", low=0, high=100), field="quorum_percent"
         )
+    if data.seats > 1 and not method.several_seats:
+        raise DomainError(
+            _l(
+                "Yes/no and consent decide one question: keep 1. "
+                "To elect several people, vote between candidates."
+            ),
+            field="seats",
+        )
     if not 1 <= data.seats <= min(50, max(len(options), 1)):
         raise DomainError(_l("There cannot be more seats than choices."), field="seats")
     for name in ("min_choices", "max_choices"):
@@ -116,23 +150,84 @@ def _check_poll_data(data: PollData) -> PollData:
             raise DomainError(_l("At most as many as there are choices."), field=name)
     if data.min_choices and data.max_choices and data.min_choices > data.max_choices:
         raise DomainError(_l("The minimum cannot be more than the maximum."), field="min_choices")
+    if data.in_room:
+        _check_room_settings(method, data)
     return PollData(
-        title,
-        data.body_id,
-        data.method,
-        question,
-        options,
-        bool(data.secret),
-        bool(data.practice),
-        data.majority,
-        bool(data.abstentions_count),
-        data.quorum_percent,
-        data.seats,
-        data.min_choices,
-        data.max_choices,
-        data.subject_key or None,
-        data.closes_at,
+        title=title,
+        body_id=data.body_id,
+        method=data.method,
+        question=question,
+        options=options,
+        secret=bool(data.secret),
+        practice=bool(data.practice),
+        majority=data.majority,
+        abstentions_count=bool(data.abstentions_count),
+        quorum_percent=data.quorum_percent,
+        seats=data.seats,
+        min_choices=data.min_choices,
+        max_choices=data.max_choices,
+        subject_key=data.subject_key or None,
+        closes_at=data.closes_at,
+        in_room=bool(data.in_room),
     )
+
+
+def _check_room_settings(method: tallying.Method, data: PollData) -> None:
+    """What a count in the room can decide: one question, one choice, or approvals, one seat."""
+    if method.ballot not in ROOM_BALLOTS:
+        raise DomainError(
+            _l(
+                "Choices in order cannot be counted in the room. "
+                "Choose another way of voting, or vote on the portal."
+            ),
+            field="in_room",
+        )
+    if data.seats > 1:
+        raise DomainError(
+            _l(
+                "In the room, one seat at a time: put 1 in “How many people to elect”, "
+                "or vote on the portal."
+            ),
+            field="in_room",
+        )
+    # Each raised hand is kept as a ballot for one choice: a minimum above 1 could not be
+    # checked in the room, and a maximum of 0 would refuse every hand.
+    if data.min_choices is not None and data.min_choices > 1:
+        raise DomainError(
+            _l("In the room, the fewest choices per person cannot be checked: leave it empty."),
+            field="min_choices",
+        )
+    if data.max_choices == 0:
+        raise DomainError(_l("Allow at least one choice per person."), field="max_choices")
+
+
+def active_candidates() -> list[tuple[int, str]]:
+    """Members active today, as (id, the label they get as a candidate), by family name.
+
+    The label is the person's name; when two active members share a name, their member
+    number follows it, so the ballot tells them apart."""
+    rows = db.session.execute(
+        sa.select(Member.id, Member.given_name, Member.family_name, Member.member_number)
+        .where(Member.state == "active")
+        .order_by(sa.func.lower(Member.family_name), sa.func.lower(Member.given_name), Member.id)
+    ).all()
+    names = [" ".join(f"{row.given_name} {row.family_name}".split()) for row in rows]
+    seen: dict[str, int] = {}
+    for name in names:
+        seen[name.casefold()] = seen.get(name.casefold(), 0) + 1
+    return [
+        (row.id, f"{name} ({row.member_number})" if seen[name.casefold()] > 1 else name)
+        for row, name in zip(rows, names, strict=True)
+    ]
+
+
+def candidate_labels(member_ids) -> list[str] | None:
+    """The candidate labels of these members, in the order given; None if one is not an
+    active member."""
+    labels = dict(active_candidates())
+    if any(member_id not in labels for member_id in member_ids):
+        return None
+    return list(dict.fromkeys(labels[member_id] for member_id in member_ids))
 
 
 def _apply(poll: Poll, data: PollData) -> None:
@@ -151,6 +246,7 @@ def _apply(poll: Poll, data: PollData) -> None:
         "max_choices",
         "subject_key",
         "closes_at",
+        "in_room",
     ):
         setattr(poll, name, getattr(data, name))
     if poll.option_labels != list(data.options):
@@ -178,6 +274,7 @@ def create_poll(actor, data: PollData) -> Poll:
         f"poll {poll.id} ({poll.method}, {'secret' if poll.secret else 'named'}) prepared",
         object_key=poll.object_key,
         practice=poll.practice,
+        in_room=poll.in_room,
     )
     db.session.flush()
     return poll
@@ -226,7 +323,8 @@ def _lock(poll: Poll, *, share: bool = False) -> None:
 def open_poll(actor, poll: Poll, link=None) -> Poll:
     """Open the vote: the body's electorate of today is frozen for this poll, with weights.
 
-    `link(poll)` gives the poll's address for the e-mails to the electorate (none without it).
+    `link(poll)` gives the poll's address for the e-mails to the electorate (none without it;
+    none for a poll counted in the room: people vote there, not on the portal).
     """
     _lock(poll)
     voters = body_services.electorate(poll.body, local_today())
@@ -242,7 +340,7 @@ def open_poll(actor, poll: Poll, link=None) -> Poll:
     poll.proxy_cap = poll.body.proxy_cap
     poll.opened_at = utcnow()
     db.session.flush()
-    if link is not None:
+    if link is not None and not poll.in_room:
         notify.poll_opened(poll, link)
     return poll
 
@@ -250,9 +348,12 @@ def open_poll(actor, poll: Poll, link=None) -> Poll:
 def close_poll(actor, poll: Poll, link=None) -> Poll:
     """Close the vote and count it. Votes in progress finish first; later ones are refused.
 
-    `link(poll)` gives the results' address for the e-mails to the electorate.
+    `link(poll)` gives the results' address for the e-mails to the electorate. A poll counted
+    in the room closes once its counts are entered (else DomainError).
     """
     _lock(poll)
+    if poll.in_room and poll.state == "open" and poll.present_count is None:
+        raise DomainError(_l("Enter the counts from the room before closing the vote."))
     apply_transition(poll, "close", actor)
     poll.closed_at = utcnow()
     poll.result = tally_poll(poll).as_dict()
@@ -308,11 +409,19 @@ def ballots_document(poll: Poll) -> dict:
 
 
 def rules_of(poll: Poll) -> tallying.Rules:
+    """The tally's rules for `poll`. Counted in the room, every person counts once (a raised
+    hand carries no college weight): the electorate is the number of people, and the turnout,
+    on which the quorum is measured, is the people present."""
+    if poll.in_room:
+        electorate, turnout = poll.electorate_count or None, poll.present_count
+    else:
+        electorate, turnout = poll.electorate_weight or None, None
     return tallying.Rules(
         majority=poll.majority,
         abstentions_count=poll.abstentions_count,
         quorum=(poll.quorum_percent / 100) if poll.quorum_percent else None,
-        electorate=poll.electorate_weight or None,
+        electorate=electorate,
+        turnout=turnout,
         seats=poll.seats,
         min_choices=poll.min_choices,
         max_choices=poll.max_choices,
@@ -381,6 +490,8 @@ def cast_vote(
     _lock(poll, share=True)
     if poll.state != "open" or not can(actor, Permission.VOTE, poll):
         raise DomainError(_l("This poll is not open for votes."))
+    if poll.in_room:
+        raise DomainError(_l("This vote is counted in the room, not on the portal."))
     weight = elector_weight(poll, member)
     if weight is None:
         raise NotAllowed(_l("This person is not in the electorate of this poll."))
@@ -467,11 +578,17 @@ def has_voted(poll: Poll, member: Member) -> bool:
 
 @dataclass(frozen=True)
 class Turnout:
-    voted: int
+    """On the portal: `voted` of `electorate` (people). In the room: `voted` is the people
+    present, None until the counts are entered."""
+
+    voted: int | None
     electorate: int
+    in_room: bool = False
 
 
 def turnout(poll: Poll) -> Turnout:
+    if poll.in_room:
+        return Turnout(poll.present_count, poll.electorate_count, in_room=True)
     voted = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Participation)
@@ -481,8 +598,9 @@ def turnout(poll: Poll) -> Turnout:
 
 
 def receipt_fingerprints(poll: Poll) -> list[str]:
-    """After the close: the fingerprints of every counted ballot, sorted (no choices)."""
-    if poll.state != "closed":
+    """After the close: the fingerprints of every counted ballot, sorted (no choices). None
+    for a poll counted in the room: it gives no receipts."""
+    if poll.state != "closed" or poll.in_room:
         return []
     return sorted(
         db.session.scalars(sa.select(Ballot.receipt_fingerprint).where(Ballot.poll_id == poll.id))
@@ -499,6 +617,159 @@ def receipt_counted(poll: Poll, receipt: str) -> bool:
             )
         )
     )
+
+
+# --- Counted in the room ------------------------------------------------------------------------
+
+
+def room_answers(poll: Poll) -> list[str]:
+    """What the room counts, in order: the method's answers (yes, no, abstain; agree, stand
+    aside, object) or the poll's options."""
+    method = tallying.get_method(poll.method)
+    return list(method.votes) if method.ballot == "vote" else poll.option_labels
+
+
+def _room_content(method: tallying.Method, answer: str) -> dict:
+    if method.ballot == "vote":
+        return {"vote": answer}
+    if method.ballot == "choice":
+        return {"choice": answer}
+    return {"choices": [answer]}  # approval: one ballot per option, weighted by its hands
+
+
+def room_counts(poll: Poll) -> dict[str, int]:
+    """The counts entered for an in-room poll, per answer (0 where nobody), or {} before."""
+    if not poll.in_room or poll.present_count is None:
+        return {}
+    method = tallying.get_method(poll.method)
+    counts = dict.fromkeys(room_answers(poll), 0)
+    for content, weight in db.session.execute(
+        sa.select(Ballot.content, Ballot.weight).where(Ballot.poll_id == poll.id)
+    ):
+        value = content.get(method.ballot)
+        answer = value[0] if isinstance(value, list) and len(value) == 1 else value
+        if answer in counts:
+            counts[answer] += weight
+    return counts
+
+
+def _whole_number(value) -> bool:
+    return type(value) is int and value >= 0
+
+
+def record_room_count(actor, poll: Poll, present: int, counts: Mapping[str, int]) -> Poll:
+    """Enter (or correct) the count of an in-room poll: `present`, the people in the room, and
+    `counts`, the hands or paper ballots per answer (`room_answers`; a missing answer is 0).
+
+    Rules: 1 <= present <= the electorate frozen at the opening; every count a whole number,
+    0 or more; one answer per person (yes/no/abstain, consent, one choice): the counts
+    together at most `present`; approval: each choice at most `present` (and, with a most
+    choices per person, all the hands at most `present` times that). The counts replace the
+    previous ones (one weighted ballot per answer) until the close; each entry is audited with
+    who, the people present and the counts (counting in the room is public).
+
+    Raises NotAllowed (not a manager of this poll), Conflict (the poll is not open: counts are
+    entered between the opening and the close), DomainError (not an in-room poll; a number
+    breaking a rule: field "present", "count:<answer>" or "counts").
+    """
+    if not can(actor, Permission.MANAGE_POLLS):
+        raise NotAllowed(_l("Only the person managing the vote enters the counts."))
+    _lock(poll)
+    if not poll.in_room:
+        raise DomainError(_l("This vote is on the portal: counts are not entered by hand."))
+    if poll.state != "open":
+        raise Conflict(
+            _l("Counts are entered while the vote is open: after the opening, before the close.")
+        )
+    if not can(actor, Permission.MANAGE_POLLS, poll):
+        raise NotAllowed(_l("Only the person managing the vote enters the counts."))
+    if not _whole_number(present):
+        raise DomainError(_l("Give a whole number."), field="present")
+    if present < 1:
+        raise DomainError(_l("At least one person must be present."), field="present")
+    if present > poll.electorate_count:
+        raise DomainError(
+            _l(
+                "There cannot be more people present than the %(n)d in the electorate.",
+                n=poll.electorate_count,
+            ),
+            field="present",
+        )
+    answers = room_answers(poll)
+    unknown = [key for key in counts if key not in answers]
+    if unknown:
+        raise DomainError(
+            _l("%(value)s is not one of the choices.", value=unknown[0]), field="counts"
+        )
+    clean = {answer: counts.get(answer, 0) for answer in answers}
+    for answer, value in clean.items():
+        if not _whole_number(value):
+            raise DomainError(_l("Give a whole number, 0 or more."), field=f"count:{answer}")
+    method = tallying.get_method(poll.method)
+    total = sum(clean.values())
+    if method.ballot == "choices":
+        for answer, value in clean.items():
+            if value > present:
+                raise DomainError(
+                    _l(
+                        "%(n)d is more than the %(present)d people present.",
+                        n=value,
+                        present=present,
+                    ),
+                    field=f"count:{answer}",
+                )
+        if poll.max_choices is not None and total > present * poll.max_choices:
+            raise DomainError(
+                _l(
+                    "%(total)d hands in all: more than %(present)d people present can raise, "
+                    "with at most %(most)d choices each.",
+                    total=total,
+                    present=present,
+                    most=poll.max_choices,
+                ),
+                field="counts",
+            )
+    elif total > present:
+        raise DomainError(
+            _l(
+                "The counts add up to %(total)d, more than the %(present)d people present.",
+                total=total,
+                present=present,
+            ),
+            field="counts",
+        )
+    previous = poll.present_count
+    db.session.execute(sa.delete(Ballot).where(Ballot.poll_id == poll.id))
+    rows = [
+        {
+            "key": secrets.token_hex(16),
+            "poll_id": poll.id,
+            "content": _room_content(method, answer),
+            "weight": value,
+            "receipt_fingerprint": ROOM_FINGERPRINT,
+        }
+        for answer, value in clean.items()
+        if value > 0  # a ballot weighs at least 1: nobody for an answer is no row
+    ]
+    if rows:
+        db.session.execute(sa.insert(Ballot), rows)
+    poll.present_count = present
+    db.session.flush()
+    try:
+        tally_poll(poll)  # the counts just entered must be countable at the close
+    except tallying.TallyError as error:
+        raise DomainError(message_for(error), field="counts") from error
+    audit.record(
+        actor,
+        "poll.room_count",
+        f"poll {poll.id} counted in the room: {present} present"
+        + (" (corrected)" if previous is not None else ""),
+        object_key=poll.object_key,
+        present=present,
+        counts=clean,
+        corrected=previous is not None,
+    )
+    return poll
 
 
 # --- Proxies --------------------------------------------------------------------------------------
@@ -533,6 +804,8 @@ def give_proxy(actor, poll: Poll, principal: Member, holder: Member) -> Proxy:
     _lock(poll)
     if poll.state != "open":
         raise DomainError(_l("Proxies are given while the poll is open."))
+    if poll.in_room:
+        raise DomainError(_l("This vote is counted in the room: there are no proxies here."))
     actor_member = member_of(actor)
     if not (actor_member is not None and actor_member.id == principal.id) and not can(
         actor, Permission.MANAGE_POLLS, poll

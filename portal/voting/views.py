@@ -1,4 +1,5 @@
-"""Poll views: the list, a poll with its vote form, proxies, steps, the turnout, the results."""
+"""Poll views: the list, a poll with its vote form (or its count form, in the room), proxies,
+steps, the turnout, the results."""
 
 from __future__ import annotations
 
@@ -21,7 +22,15 @@ from portal.extensions import db
 from portal.members import bodies as body_services
 from portal.members.models import Member
 from portal.voting import bp, services
-from portal.voting.forms import METHOD_TITLES, ConfirmForm, PollForm, ProxyForm, StepForm
+from portal.voting.forms import (
+    METHOD_TITLES,
+    ConfirmForm,
+    PollForm,
+    ProxyForm,
+    RoomCountInput,
+    StepForm,
+    read_room_count,
+)
 from portal.voting.models import CastMode, Participation, Poll, PollElector, Proxy
 
 MAX_ID = 2**31 - 1
@@ -84,7 +93,18 @@ def list_polls():
 
 def _poll_form(form: PollForm) -> PollForm:
     form.body_id.choices = [(str(b.id), b.title) for b in body_services.bodies()]
+    form.candidates.choices = [
+        (str(member_id), label) for member_id, label in services.active_candidates()
+    ]
     return form
+
+
+def _ids(values) -> tuple[int, ...]:
+    """Posted ids; anything else becomes 0, which no row has (the service says so)."""
+    return tuple(
+        int(v) if isinstance(v, str) and v.isdigit() and int(v) <= MAX_ID else 0
+        for v in values or ()
+    )
 
 
 def _poll_data(form: PollForm) -> services.PollData:
@@ -104,6 +124,8 @@ def _poll_data(form: PollForm) -> services.PollData:
         min_choices=form.min_choices.data,
         max_choices=form.max_choices.data,
         subject_key=None,
+        in_room=bool(form.in_room.data),
+        candidates=_ids(form.candidates.data),
     )
 
 
@@ -187,7 +209,8 @@ def _context(poll: Poll, *, full_page: bool = True, **extra) -> dict:
         voted_ids = {me.id}
     proxy_form = ProxyForm()
     has_voted = me is not None and me.id in voted_ids
-    if full_page and me is not None and in_electorate and poll.state == "open" and not has_voted:
+    offer_proxy = not poll.in_room and me is not None and in_electorate and not has_voted
+    if full_page and offer_proxy and poll.state == "open":
         others = db.session.execute(
             sa.select(Member.id, Member.given_name, Member.family_name)
             .join(PollElector, PollElector.member_id == Member.id)
@@ -202,6 +225,7 @@ def _context(poll: Poll, *, full_page: bool = True, **extra) -> dict:
         "me": me,
         "in_electorate": in_electorate,
         "has_voted": has_voted,
+        "offer_proxy": offer_proxy,
         "held": held,
         "voted_ids": voted_ids,
         "given": given,
@@ -215,6 +239,37 @@ def _context(poll: Poll, *, full_page: bool = True, **extra) -> dict:
         "vote_error": None,
         "voted_for": None,
         "format_receipt": services.format_receipt,
+        **_room_context(poll),
+        **extra,
+    }
+
+
+def _room_context(poll: Poll, entry: RoomCountInput | None = None, **extra) -> dict:
+    """The count form of an in-room poll: each answer with what was entered (or typed, when
+    `entry` is refused input) and its problem."""
+    if not poll.in_room:
+        return {}
+    answers = services.room_answers(poll)
+    if entry is None:
+        saved = services.room_counts(poll)
+        entry = RoomCountInput(
+            present_text="" if poll.present_count is None else str(poll.present_count),
+            count_texts={a: str(saved[a]) if a in saved else "" for a in answers},
+        )
+    rows = [
+        {
+            "index": index,
+            "label": str(VOTE_TITLES[answer]) if answer in VOTE_TITLES else answer,
+            "text": entry.count_texts.get(answer, ""),
+            "error": entry.errors.get(f"count:{answer}"),
+        }
+        for index, answer in enumerate(answers)
+    ]
+    return {
+        "room_rows": rows,
+        "room_present": entry.present_text,
+        "room_errors": entry.errors,
+        "room_saved": False,
         **extra,
     }
 
@@ -301,6 +356,47 @@ def vote(poll_id: int):
 
 def _ballot_message(error: DomainError) -> str:
     return str(error.message)
+
+
+@bp.route("/<int:poll_id>/count", methods=["POST"])
+@login_required
+def record_room_count(poll_id: int):
+    """The person managing an in-room poll enters (or corrects) the people present and the
+    counts. Refused input: the form again, as typed, with 422 (409 outside the open vote).
+    Only managers of polls (403); whether this poll takes counts now is the service's rule."""
+    poll = _poll_or_404(poll_id)
+    require(current_user, Permission.MANAGE_POLLS)
+    if not ConfirmForm().validate():
+        abort(400)
+    if not poll.in_room:
+        abort(404)
+    entry = read_room_count(services.room_answers(poll), request.form)
+    status, saved = 422, False
+    if not entry.errors:
+        try:
+            services.record_room_count(acting_user(), poll, entry.present, entry.counts)
+        except DomainError as error:
+            db.session.rollback()
+            poll = _poll_or_404(poll_id)
+            if error.status_code == 403:
+                abort(403)
+            entry.errors[error.field or "counts"] = str(error.message)
+            status = error.status_code
+        else:
+            db.session.commit()
+            status, saved, entry = 200, True, None
+    if not is_htmx():
+        if saved:
+            flash(_("The counts are saved. You can correct them until the close."), "success")
+            return redirect(url_for("voting.view_poll", poll_id=poll.id))
+        return render(
+            "voting/view.html", status=status, **_context(poll, **_room_context(poll, entry))
+        )
+    context = _context(poll, full_page=False, **_room_context(poll, entry, room_saved=saved))
+    response = render("voting/_room_count.html", status=status, **context)
+    if saved:
+        response.headers["HX-Trigger"] = "room-counted"
+    return response
 
 
 @bp.route("/<int:poll_id>/step", methods=["POST"])
@@ -415,6 +511,30 @@ def _rows(poll: Poll) -> list[dict]:
     ]
 
 
+def _elected(poll: Poll) -> list[dict]:
+    """The options elected, in order of election, with their count (votes, approvals, or
+    first choices for the ranked methods)."""
+    result = poll.result or {}
+    counts = result.get("counts", {})
+    return [
+        {"place": place, "label": label, "count": counts.get(label, 0)}
+        for place, label in enumerate(result.get("winners") or [], start=1)
+    ]
+
+
+def _undecided(poll: Poll) -> dict | None:
+    """With a tie: the seat that cannot be decided and the options tied for it, when the
+    ranking shows them (never drawn by lot: the body decides)."""
+    result = poll.result or {}
+    if result.get("verdict") != "tie" or poll.method in ("yes_no_abstain", "consent"):
+        return None
+    winners, ranking = result.get("winners") or [], result.get("ranking") or []
+    seat = len(winners) + 1
+    following = ranking[len(winners)] if len(ranking) > len(winners) else None
+    group = next((g for g in result.get("tied") or [] if following in g), [])
+    return {"seat": seat, "tied": [o for o in group if o not in winners]}
+
+
 @bp.route("/<int:poll_id>/results")
 @login_required
 def results(poll_id: int):
@@ -431,6 +551,8 @@ def results(poll_id: int):
         "voting/results.html",
         poll=poll,
         rows=_rows(poll),
+        elected=_elected(poll),
+        undecided=_undecided(poll),
         voters=voters,
         fingerprints=services.receipt_fingerprints(poll),
         receipt=receipt,
@@ -475,8 +597,16 @@ def results_csv(poll_id: int):
     writer = csv.writer(out)
     writer.writerow([_("Poll"), _safe_cell(poll.title)])
     writer.writerow([_("Result"), (poll.result or {}).get("verdict", "")])
-    writer.writerow([_("Took part"), (poll.result or {}).get("participation", 0)])
-    writer.writerow([_("Electorate"), poll.electorate_weight])
+    if poll.in_room:
+        writer.writerow([_("Counted in the room (show of hands or paper ballots)")])
+        writer.writerow([_("Present"), (poll.result or {}).get("participation", 0)])
+        writer.writerow([_("Electorate"), poll.electorate_count])
+    else:
+        writer.writerow([_("Took part"), (poll.result or {}).get("participation", 0)])
+        writer.writerow([_("Electorate"), poll.electorate_weight])
+    winners = (poll.result or {}).get("winners") or []
+    if len(winners) > 1:
+        writer.writerow([_("Elected"), *(_safe_cell(w) for w in winners)])
     writer.writerow([])
     writer.writerow([_("Answer"), _("Votes"), _("Percent")])
     for row in _rows(poll):

@@ -121,6 +121,10 @@ def check_rules(method: Method, options: tuple[str, ...], rules: Rules) -> None:
         raise TallyError("electorate", value=shown(rules.electorate))
     if quorum and rules.electorate is None:
         raise TallyError("quorum_needs_electorate")
+    if rules.turnout is not None and not (
+        _whole(rules.turnout, 0) and (rules.electorate is None or rules.turnout <= rules.electorate)
+    ):
+        raise TallyError("turnout", value=shown(rules.turnout))
 
 
 # --- Ballots -------------------------------------------------------------------------------------
@@ -226,6 +230,28 @@ def validate_ballot(
 # --- Counting ------------------------------------------------------------------------------------
 
 
+def _check_turnout(method: Method, votes: dict[Any, int], turnout: int) -> None:
+    """A given turnout bounds the ballots: under approval each option's approvals (one person
+    may approve several), otherwise all the ballots together (one ballot per person)."""
+    if method.ballot == "choices":
+        approvals: dict[str, int] = {}
+        for choices, weight in votes.items():
+            for option in choices:
+                approvals[option] = approvals.get(option, 0) + weight
+        for option, weight in approvals.items():
+            if weight > turnout:
+                raise TallyError(
+                    "over_turnout",
+                    what=f"the approvals of {shown(option)}",
+                    weight=weight,
+                    turnout=turnout,
+                )
+    else:
+        weight = sum(votes.values())
+        if weight > turnout:
+            raise TallyError("over_turnout", what="the ballots", weight=weight, turnout=turnout)
+
+
 def tally(
     method: str,
     options: Sequence[str] | None,
@@ -235,9 +261,10 @@ def tally(
     """Count `ballots` with `method` under `rules`. Every ballot is checked (a reason is not
     required); the first invalid one raises BallotError with its index.
 
-    Quorum: when the total weight of the ballots (abstentions included) is below `quorum` of
-    the electorate, the verdict is no_quorum, with no winner; counts and ranking are still
-    given. Raises TallyError when the ballots weigh more than the electorate."""
+    Quorum: when the participation (the total weight of the ballots, abstentions included, or
+    the turnout when the rules give it) is below `quorum` of the electorate, the verdict is
+    no_quorum, with no winner; counts and ranking are still given. Raises TallyError when the
+    ballots weigh more than the electorate, or more than a given turnout."""
     found = get_method(method)
     rules = rules or Rules()
     options = check_options(found, options)
@@ -263,9 +290,13 @@ def tally(
         _check_ballot(found, options, ballot, rules, False, index)
         content = getattr(ballot, found.ballot)
         votes[content] = votes.get(content, 0) + weight
-    participation = sum(votes.values())
-    if rules.electorate is not None and participation > rules.electorate:
-        raise TallyError("over_electorate", weight=participation, electorate=rules.electorate)
+    if rules.turnout is None:
+        participation = sum(votes.values())
+        if rules.electorate is not None and participation > rules.electorate:
+            raise TallyError("over_electorate", weight=participation, electorate=rules.electorate)
+    else:
+        _check_turnout(found, votes, rules.turnout)
+        participation = rules.turnout
 
     outcome: Outcome = found.count(options, votes, rules)
     verdict, winners, details = outcome.verdict, outcome.winners, dict(outcome.details)

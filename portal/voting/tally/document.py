@@ -70,6 +70,7 @@ RULES: dict[str, tuple[Any, str]] = {
     "electorate": (_rule_electorate, "a whole number of at least 1, or null"),
     "min_choices": (_rule_count, "a whole number of at least 0, or null"),
     "max_choices": (_rule_count, "a whole number of at least 0, or null"),
+    "turnout": (_rule_count, "a whole number of at least 0, or null"),
 }
 
 
@@ -186,6 +187,8 @@ def export_document(
         used["electorate"] = rules.electorate
     elif rules.electorate is not None:
         used["electorate"] = rules.electorate
+    if rules.turnout is not None:  # counted in the room: the people present
+        used["turnout"] = rules.turnout
     document: dict[str, Any] = {"format": FORMAT}
     if poll:
         document["poll"] = poll

@@ -47,6 +47,8 @@ MESSAGES: dict[str, str] = {
     "electorate": "The electorate must be a whole number of at least 1, not %(value)s.",
     "quorum_needs_electorate": "A quorum needs the weight of the electorate.",
     "over_electorate": "The ballots weigh %(weight)d, more than the electorate of %(electorate)d.",
+    "turnout": "The turnout must be a whole number from 0 to the electorate, not %(value)s.",
+    "over_turnout": "The weight of %(what)s is %(weight)d, more than the turnout of %(turnout)d.",
     # the re-tally file
     "document": "%(problem)s",
 }
@@ -186,12 +188,18 @@ class Rules:
     majority, abstentions_count: yes_no_abstain only. quorum: a fraction of the electorate's
     weight (0 to 1) that must take part, or None; it needs `electorate` (the electorate's total
     weight). seats: how many options are elected (single, approval, irv, schulze).
-    min_choices (default 1), max_choices (default: all options): approval only."""
+    min_choices (default 1), max_choices (default: all options): approval only.
+    turnout: how many took part, when it is known apart from the ballots, or None. A poll
+    counted in the room gives the people present: some may raise no hand, and under approval
+    one person may raise a hand for several options, so the ballots' weight is not the turnout.
+    When given, it is the participation (and the quorum is measured on it); no answer, and no
+    option under approval, may weigh more than it."""
 
     majority: str = "simple"
     abstentions_count: bool = False
     quorum: Fraction | float | None = None
     electorate: int | None = None
+    turnout: int | None = None
     seats: int = 1
     min_choices: int | None = None
     max_choices: int | None = None
@@ -220,7 +228,8 @@ class Result:
     yes_no_abstain and consent); options sharing a place are listed in `tied`, in the poll's
     order of options. winners: the elected options, in order of election (empty unless the
     verdict is adopted; with a tie at the last of several seats, the seats filled before the
-    tie). participation: the total weight of the ballots, abstentions included.
+    tie). participation: the total weight of the ballots, abstentions included, or the turnout
+    when the rules give it.
     details: what the method shows of its working (IRV rounds, Schulze matrices, ...)."""
 
     method: str
