@@ -153,6 +153,9 @@ class BodyData:
     default_majority: str = Majority.SIMPLE.value
     proxy_cap: int = 1
     active: bool = True
+    # Supports a proposal needs: this share of the electorate, and never fewer than the minimum.
+    support_percent: int = 10
+    support_minimum: int = 3
 
 
 def _check_body(data: BodyData, body: Body | None) -> BodyData:
@@ -174,6 +177,8 @@ def _check_body(data: BodyData, body: Body | None) -> BodyData:
         ("quorum_percent", 0, 100),
         ("notice_days", 0, 365),
         ("proxy_cap", 0, 20),
+        ("support_percent", 0, 100),
+        ("support_minimum", 1, 10_000),
     ):
         value = getattr(data, field_name)
         if not isinstance(value, int) or not low <= value <= high:
@@ -192,6 +197,8 @@ def _check_body(data: BodyData, body: Body | None) -> BodyData:
         data.default_majority,
         data.proxy_cap,
         bool(data.active),
+        data.support_percent,
+        data.support_minimum,
     )
 
 
@@ -210,6 +217,9 @@ RULE_FIELDS = (
     "default_majority",
     "proxy_cap",
     "active",
+    # Read by proposals when one opens for support (the number is then frozen on it).
+    "support_percent",
+    "support_minimum",
 )
 
 

@@ -187,6 +187,22 @@ class BodyForm(FlaskForm):
             NumberRange(min=0, max=20, message=_l("Give a whole number from 0 to 20.")),
         ],
     )
+    support_percent = IntegerField(
+        _l("Supports for a proposal (%)"),
+        description=_l("Share of the members who must support a proposal before it is voted on."),
+        validators=[
+            InputRequired(_l("Give a whole number from 0 to 100.")),
+            NumberRange(min=0, max=100, message=_l("Give a whole number from 0 to 100.")),
+        ],
+    )
+    support_minimum = IntegerField(
+        _l("Supports for a proposal: at least"),
+        description=_l("Even in a small body, a proposal needs at least this many supports."),
+        validators=[
+            InputRequired(_l("Give a whole number from 1 to 10000.")),
+            NumberRange(min=1, max=10_000, message=_l("Give a whole number from 1 to 10000.")),
+        ],
+    )
     active = BooleanField(_l("In use"), default=True)
 
 

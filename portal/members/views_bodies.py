@@ -108,6 +108,8 @@ def _body_data(form: BodyForm) -> services.BodyData:
         default_majority=form.default_majority.data or "",
         proxy_cap=form.proxy_cap.data,
         active=bool(form.active.data),
+        support_percent=form.support_percent.data,
+        support_minimum=form.support_minimum.data,
     )
 
 
@@ -119,6 +121,7 @@ def create_body():
     if request.method == "GET":
         form.kind.data, form.quorum_percent.data = "committee", 50
         form.notice_days.data, form.proxy_cap.data = 7, 1
+        form.support_percent.data, form.support_minimum.data = 10, 3
     status = 200
     if form.is_submitted():
         status = 422
