@@ -123,7 +123,8 @@ _BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10))} | {
     f"LPT{i}" for i in range(1, 10)
 }
-_EXTENSION_LIKE = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
+# ".exe", ".mp3": an ending that names a kind (".2" in "version 1.2" does not).
+_EXTENSION_LIKE = re.compile(r"^\.(?=[0-9]*[A-Za-z])[A-Za-z0-9]{1,8}$")
 
 
 class FileRefused(DomainError):
@@ -237,9 +238,10 @@ def clean_filename(raw: str, kind: FileKind) -> str:
     name = unicodedata.normalize("NFC", raw or "")
     name = re.split(r"[/\\]", name)[-1]  # browsers on Windows may send the whole path
     name = "".join(
-        " " if unicodedata.category(c) in ("Zs", "Zl", "Zp") else c
+        " " if c.isspace() else c
         for c in name
-        if not unicodedata.category(c).startswith("C")  # control, format (bidi), unassigned
+        # control, format (bidi overrides), unassigned: removed; tabs and line breaks: spaces
+        if c.isspace() or not unicodedata.category(c).startswith("C")
     )
     name = re.sub(r'[<>:"|?*]', "_", name)  # not allowed in names on Windows
     name = " ".join(name.split()).strip(" .")

@@ -160,7 +160,8 @@ def download_attachment(proposal_id: int, attachment_id: int):
 
 def _download(attachment: ProposalAttachment):
     """The file as a download, never shown inline, never cached, never sniffed."""
-    response = current_app.response_class(attachment.data, mimetype=attachment.content_type)
+    # content_type, not mimetype: the stored type already names a text file's charset.
+    response = current_app.response_class(attachment.data, content_type=attachment.content_type)
     headers = response.headers
     headers["Content-Disposition"] = content_disposition(attachment.filename)
     headers["X-Content-Type-Options"] = "nosniff"
