@@ -15,8 +15,10 @@ Rules (services take the acting user explicitly, never commit, raise DomainError
   and a Conflict asks for the change to be written again on the new text.
 - The board (Review) may put a change to a yes / no / abstain vote of the proposal's body
   (poll subject "amendment:ID"). Once the poll is closed, the board records the result: yes
-  puts the text in (as above), anything else rejects it. A cancelled poll gives the change
-  back to the authors.
+  puts the text in, anything else rejects it. If the part changed meanwhile, a yes cannot be
+  applied without overwriting that change: the amendment becomes outdated, with the reason in
+  its decision comment (a Conflict would leave it in vote for ever). A cancelled poll gives
+  the change back to the authors.
 - When the proposal leaves "submitted" / "support" (its own vote starts, it is withdrawn or
   rejected), every change still waiting becomes outdated. Changes already in vote are left to
   finish: their polls belong to the voters. But the proposal's text can no longer change, so
@@ -367,8 +369,9 @@ def settle_amendment_vote(actor, amendment: ProposalAmendment) -> ProposalAmendm
 
     When the proposal can no longer change (its own vote started, …), the change becomes
     outdated whatever the verdict. A cancelled poll gives the change back to the authors.
-    Raises NotAllowed unless the actor manages polls; DomainError when there is no closed
-    poll; Conflict when the vote said yes but the part changed since the change was written.
+    When the vote said yes but the part changed since the change was written, it becomes
+    outdated too (nothing is overwritten; the decision comment says why).
+    Raises NotAllowed unless the actor manages polls; DomainError when there is no closed poll.
     """
     if not can(actor, Permission.MANAGE_POLLS):
         raise NotAllowed(_l("Only the board records the result of a vote."))
@@ -404,6 +407,22 @@ def settle_amendment_vote(actor, amendment: ProposalAmendment) -> ProposalAmendm
         )
         db.session.flush()
         _audit(actor, "outdated", proposal, amendment, poll=poll.id, verdict=verdict)
+    elif is_stale(proposal, amendment):
+        # The vote said yes to a text written on an older version of this part: putting it in
+        # would overwrite the change made since. Recorded, explained, not applied.
+        _decide(
+            amendment,
+            AmendmentState.OUTDATED,
+            actor,
+            str(
+                _l(
+                    "The vote said yes, but this part of the text changed since the change "
+                    "was written. It must be written again on the new text."
+                )
+            ),
+        )
+        db.session.flush()
+        _audit(actor, "outdated", proposal, amendment, poll=poll.id, verdict=verdict, stale=True)
     else:
         revision = _apply(actor, proposal, amendment, f"amendment {amendment.id} adopted by vote")
         _decide(amendment, AmendmentState.ADOPTED, actor, "")

@@ -97,8 +97,7 @@ def _section(proposal: Proposal, **extra) -> dict:
         amendment_stale={
             a.id
             for a in waiting
-            if a.state == AmendmentState.PROPOSED
-            and services.is_stale(proposal, a, (bases.get(a.base_version) or {}).get(a.field, None))
+            if services.is_stale(proposal, a, (bases.get(a.base_version) or {}).get(a.field, None))
         },
         in_section=True,
     )
@@ -120,7 +119,7 @@ def _page(proposal: Proposal, amendment: ProposalAmendment, **extra) -> dict:
     else:
         base = services.texts_at(proposal, [amendment.base_version]).get(amendment.base_version)
         before = (base or {}).get(amendment.field, "")
-    stale = amendment.state == AmendmentState.PROPOSED and services.is_stale(proposal, amendment)
+    stale = amendment.state in services.OPEN_STATES and services.is_stale(proposal, amendment)
     context.update(
         proposal=proposal,
         amendment=amendment,
@@ -129,7 +128,6 @@ def _page(proposal: Proposal, amendment: ProposalAmendment, **extra) -> dict:
         },
         amendment_stale={amendment.id} if stale else set(),
         in_section=False,
-        page_error=None,
     )
     context.update(extra)
     return context
@@ -260,7 +258,6 @@ def _refused(proposal, amendment, message: str, status: int, typed: dict | None 
         **_page(
             proposal,
             amendment,
-            page_error=message,
             amendment_errors={amendment.id: message},
             amendment_typed={amendment.id: typed},
         ),

@@ -307,8 +307,21 @@ def test_a_cancelled_vote_gives_the_change_back_to_the_authors(author):
     voting.cancel_poll(factory_board(), poll, "Wrong body.")
     amendments.settle_amendment_vote(factory_board(), amendment)
     assert amendment.state == "proposed"
+    assert audit_actions(proposal)[-1] == "proposal.amendment_vote_cancelled"
     amendments.accept_amendment(author, amendment)
     assert proposal.summary == amendment.text
+
+
+def test_a_yes_on_a_part_changed_meanwhile_overwrites_nothing(author):
+    a, b = voter(), voter()
+    proposal = make_proposal(author, state="submitted")
+    in_vote = propose(proposal)
+    amendments.start_amendment_vote(factory_board(), in_vote)
+    proposal_services.update_proposal(author, proposal, 1, proposal_data(summary="Authors' words."))
+    _close(in_vote, [(a, "yes"), (b, "yes")])
+    amendments.settle_amendment_vote(factory_board(), in_vote)
+    assert in_vote.state == "outdated" and "written again" in in_vote.decision_comment
+    assert proposal.summary == "Authors' words." and proposal.version == 2
 
 
 # --- when the proposal moves on -------------------------------------------------------------------
