@@ -152,7 +152,9 @@ def test_answers_nest_three_levels_then_join_the_last_level(author):
         (third.id, 3),
         (fourth.id, 3),
     ]
-    assert audit_entries("proposal.commented")[-2].details.count(str(second.id)) >= 1
+    fourth_entry = audit_entries("proposal.commented")[-2]
+    assert f'"comment_id": {fourth.id}' in fourth_entry.details
+    assert f'"parent_id": {second.id}' in fourth_entry.details
 
 
 def test_an_answer_to_a_comment_of_another_proposal_is_refused(author):
