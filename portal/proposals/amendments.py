@@ -172,8 +172,15 @@ def _audit(actor, step: str, proposal: Proposal, amendment: ProposalAmendment, *
     )
 
 
-def _decide(amendment: ProposalAmendment, state: AmendmentState, actor, comment: str) -> None:
+def _set_state(amendment: ProposalAmendment, state: AmendmentState) -> None:
+    """The one writer of an amendment's state. Amendments are not workflow items (no roles or
+    sharing of their own: the proposal's permissions decide), so apply_transition does not
+    apply; the steps above are their transitions, each audited."""
     amendment.state = state.value
+
+
+def _decide(amendment: ProposalAmendment, state: AmendmentState, actor, comment: str) -> None:
+    _set_state(amendment, state)
     amendment.decided_by_id = getattr(actor, "id", None)
     amendment.decided_at = utcnow()
     amendment.decision_comment = comment
@@ -358,7 +365,7 @@ def start_amendment_vote(
     )
     voting.open_poll(actor, poll, link)
     amendment.poll_id, amendment.poll = poll.id, poll
-    amendment.state = AmendmentState.VOTE.value
+    _set_state(amendment, AmendmentState.VOTE)
     db.session.flush()
     _audit(actor, "vote_started", proposal, amendment, poll=poll.id)
     return poll
@@ -383,7 +390,7 @@ def settle_amendment_vote(actor, amendment: ProposalAmendment) -> ProposalAmendm
     amendable = proposal.state in AMENDABLE_STATES
     if poll.state == "cancelled":
         if amendable:
-            amendment.state = AmendmentState.PROPOSED.value
+            _set_state(amendment, AmendmentState.PROPOSED)
             db.session.flush()
             _audit(actor, "vote_cancelled", proposal, amendment, poll=poll.id)
         else:
