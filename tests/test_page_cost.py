@@ -89,7 +89,7 @@ def add_unit(data: Dataset) -> None:
     for supporter in data.voters[-6:]:
         proposals.support_proposal(supporter.user, supported)
     adopted = make_proposal(author, "vote", title=f"Van for the kitchen {n}")
-    for index, member in enumerate(data.voters):
+    for index, member in enumerate(data.voters[-4:]):
         vote(adopted.poll, member, {"vote": "yes" if index % 3 else "no"})
     voting.close_poll(factory_board(), adopted.poll)
     proposals.settle_vote(factory_board(), adopted)
@@ -98,12 +98,12 @@ def add_unit(data: Dataset) -> None:
     still_open = open_poll_for(title=f"Van colour {n}", quorum_percent=0)
     voting.give_proxy(with_login[0].user, still_open, with_login[0], with_login[1])
     vote(still_open, with_login[0], {"vote": "no"}, by=with_login[1].user, mode=CastMode.PROXY)
-    for index, member in enumerate(data.voters[:-2]):
+    for index, member in enumerate(data.voters[-5:-2]):
         vote(still_open, member, answer(index))
     named = open_poll_for(
         title=f"Van driver {n}", method="single", options=("Ana", "Bo"), secret=False
     )
-    for index, member in enumerate(data.voters):
+    for index, member in enumerate(data.voters[-4:]):
         vote(named, member, {"choice": ("Ana", "Bo")[index % 2]})
     voting.close_poll(factory_board(), named)
     make_poll(title=f"Van route {n}")  # a draft: only the board sees it
