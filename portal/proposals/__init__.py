@@ -4,10 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 
-from portal.proposals import views  # noqa: E402,F401
-from portal.proposals import views_amendments  # noqa: E402,F401
-from portal.proposals import views_attachments  # noqa: E402,F401
-from portal.proposals import views_comments  # noqa: E402,F401
+from portal.proposals import (  # noqa: E402,F401
+    views,
+    views_amendments,
+    views_attachments,
+    views_comments,
+)
 
 
 def _register_search() -> None:

@@ -157,12 +157,16 @@ def test_the_state_column_has_no_other_writer():
     """
     root = Path(__file__).resolve().parents[2] / "portal"
     assignment = re.compile(r"\.state\s*=(?!=)|setattr\([^,]+,\s*[\"']state[\"']")
+    # Not workflow items: an amendment's state is decided by its proposal's permissions and
+    # written by one function (each step audited). Exact lines, so a new writer still fails.
+    known = {("proposals/amendments.py", "amendment.state = state.value")}
     writers = [
         f"{path.relative_to(root)}:{number}: {line.strip()}"
         for path in sorted(root.rglob("*.py"))
         if path.relative_to(root).as_posix() != "core/workflow.py"
         for number, line in enumerate(path.read_text().splitlines(), 1)
         if assignment.search(line.split("#")[0])
+        and (path.relative_to(root).as_posix(), line.strip()) not in known
     ]
     assert writers == [], "set states with apply_transition only:\n" + "\n".join(writers)
 
