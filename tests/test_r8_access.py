@@ -12,6 +12,7 @@ elsewhere, never 5xx. And nothing may change in the database.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +30,14 @@ from portal.core.workflow import WorkflowHistory
 from portal.extensions import db
 from portal.members.bodies import BodyData, create_body
 from portal.members.models import Body, Mandate, Member, MemberCategory, MembershipEvent
-from portal.proposals.models import Proposal, ProposalSupport
+from portal.proposals import amendments, attachments, comments
+from portal.proposals.models import (
+    Proposal,
+    ProposalAmendment,
+    ProposalAttachment,
+    ProposalComment,
+    ProposalSupport,
+)
 from portal.voting import services as voting
 from portal.voting.models import Ballot, Participation, Poll, Proxy
 from tests.conftest import csrf_token
@@ -65,6 +73,9 @@ class World:
     draft_poll: Poll  # a poll being prepared: only the board and admins see it
     proxy: Proxy  # a proxy between two other members in an open poll
     draft_proposal: Proposal  # a draft of `owner`: only its author and administrators see it
+    draft_comment: ProposalComment  # on the draft proposal
+    draft_attachment: ProposalAttachment  # on the draft proposal
+    amendment: ProposalAmendment  # on a submitted proposal of `owner` (tried under the draft's id)
 
 
 @dataclass(frozen=True)
@@ -120,6 +131,21 @@ ID_ARGUMENTS: dict[str, IdArgument] = {
     "proposal_id": IdArgument(
         "a draft proposal of someone else",
         lambda w, role: None if role == "admin" else w.draft_proposal.id,
+        MISSING_ID,
+    ),
+    "comment_id": IdArgument(
+        "a comment on a draft proposal of someone else",
+        lambda w, role: None if role == "admin" else w.draft_comment.id,
+        MISSING_ID,
+    ),
+    "attachment_id": IdArgument(
+        "a file attached to a draft proposal of someone else",
+        lambda w, role: None if role == "admin" else w.draft_attachment.id,
+        MISSING_ID,
+    ),
+    "amendment_id": IdArgument(
+        "a change proposed to another proposal (asked for under the hidden draft's address)",
+        lambda w, role: None if role == "admin" else w.amendment.id,
         MISSING_ID,
     ),
     "version": IdArgument(
@@ -214,6 +240,7 @@ def _form_data(endpoint: str, world: World) -> dict[str, str]:
         "voting.step": {"transition": "open"},
         "voting.give_proxy": {"holder_id": str(world.proxy.holder_id)},
         "voting.revoke_proxy": {},
+        "voting.record_room_count": {"present": "1", "count-0": "1"},
         "proposals.edit_proposal": {
             "title": "Defaced",
             "summary": "Defaced.",
@@ -229,6 +256,32 @@ def _form_data(endpoint: str, world: World) -> dict[str, str]:
         "proposals.revert_proposal": {},
         "proposals.grant_role": {"user_id": me, "role": LocalRole.EDITOR.value},
         "proposals.revoke_role": {"grant_id": str(world.grant.id)},
+        "proposals.withdraw_support": {},
+        "proposals.answer_proposal": {"answer": "Defaced."},
+        "proposals.follow_up_proposal": {
+            "follow_status": "done",
+            "follow_responsible": "",
+            "follow_due": "",
+            "follow_note": "Defaced.",
+        },
+        "proposals.add_comment": {"text": "Defaced."},
+        "proposals.answer_comment": {"text": "Defaced."},
+        "proposals.edit_comment": {"text": "Defaced."},
+        "proposals.hide_comment": {"reason": "let me"},
+        "proposals.show_comment": {},
+        "proposals.add_attachment": {"attachment": (io.BytesIO(b"%PDF-1.4 x"), "x.pdf")},
+        "proposals.remove_attachment": {},
+        "proposals.propose_amendment": {
+            "field": "summary",
+            "version": "1",
+            "text": "Defaced.",
+            "reason": "let me",
+        },
+        "proposals.accept_amendment": {},
+        "proposals.decline_amendment": {"reason": "let me"},
+        "proposals.withdraw_amendment": {},
+        "proposals.start_amendment_vote": {"majority": "simple", "secret": "y"},
+        "proposals.settle_amendment_vote": {},
     }.get(endpoint)
 
 
@@ -260,6 +313,7 @@ FORM_DATA_ENDPOINTS = {
     "voting.step",
     "voting.give_proxy",
     "voting.revoke_proxy",
+    "voting.record_room_count",
     "proposals.edit_proposal",
     "proposals.transition_proposal",
     "proposals.support_proposal",
@@ -268,6 +322,22 @@ FORM_DATA_ENDPOINTS = {
     "proposals.revert_proposal",
     "proposals.grant_role",
     "proposals.revoke_role",
+    "proposals.withdraw_support",
+    "proposals.answer_proposal",
+    "proposals.follow_up_proposal",
+    "proposals.add_comment",
+    "proposals.answer_comment",
+    "proposals.edit_comment",
+    "proposals.hide_comment",
+    "proposals.show_comment",
+    "proposals.add_attachment",
+    "proposals.remove_attachment",
+    "proposals.propose_amendment",
+    "proposals.accept_amendment",
+    "proposals.decline_amendment",
+    "proposals.withdraw_amendment",
+    "proposals.start_amendment_vote",
+    "proposals.settle_amendment_vote",
 }
 
 
@@ -333,6 +403,16 @@ def build_world(role: str) -> World:
     proxy = voting.give_proxy(principal.user, open_poll, principal, holder)
     draft_poll = make_poll(by=owner, title="Draft poll")
     draft_proposal = make_proposal(owner, title="Draft proposal")
+    draft_comment = comments.add_comment(owner, draft_proposal, "A note on the draft")
+    draft_attachment = attachments.add_attachment(
+        owner, draft_proposal, "plan.pdf", b"%PDF-1.4 the plan"
+    )
+    submitted = make_proposal(owner, title="Submitted proposal", state="submitted")
+    amendment = amendments.propose_amendment(
+        bystander,
+        submitted,
+        amendments.AmendmentData(field="summary", text="A shorter summary."),
+    )
     membership_step(former, "end", on=date(2025, 9, 1), reason="Left for a job elsewhere")
     db.session.flush()
     return World(
@@ -348,6 +428,9 @@ def build_world(role: str) -> World:
         draft_poll,
         proxy,
         draft_proposal,
+        draft_comment,
+        draft_attachment,
+        amendment,
     )
 
 
@@ -415,8 +498,29 @@ def snapshot(world: World) -> dict:
             for p in db.session.scalars(sa.select(Poll))
         ),
         "proposals": sorted(
-            (p.id, p.title, p.summary, p.body, p.state, p.version, p.poll_id)
+            (
+                p.id,
+                p.title,
+                p.summary,
+                p.body,
+                p.state,
+                p.version,
+                p.poll_id,
+                p.board_answer,
+                p.follow_status,
+                p.follow_note,
+            )
             for p in db.session.scalars(sa.select(Proposal))
+        ),
+        "comments": sorted(
+            (c.id, c.text, c.hidden_at is None, c.edited_at is None)
+            for c in db.session.scalars(sa.select(ProposalComment))
+        ),
+        "attachments": sorted(
+            (a.id, a.filename, a.size) for a in db.session.scalars(sa.select(ProposalAttachment))
+        ),
+        "amendments": sorted(
+            (a.id, a.state, a.text) for a in db.session.scalars(sa.select(ProposalAmendment))
         ),
         "supports": count(ProposalSupport),
         "participations": count(Participation),

@@ -490,6 +490,8 @@ def test_board_changes_body_rules_and_it_is_audited(client, login_as):
             "notice_days": "21",
             "default_majority": "two_thirds",
             "proxy_cap": "2",
+            "support_percent": "10",
+            "support_minimum": "3",
             "active": "y",
         },
     )
