@@ -430,6 +430,7 @@ def link_account(actor, member: Member, user: User) -> Member:
             field="user_id",
         )
     member.user_id = user.id
+    _forget_member_of()
     db.session.flush()
     db.session.expire(member, ["user"])
     audit.record(
@@ -449,6 +450,7 @@ def unlink_account(actor, member: Member) -> Member:
         raise DomainError(_l("This member has no account."))
     user_id, username = member.user_id, member.user.username if member.user else "?"
     member.user_id = None
+    _forget_member_of()
     db.session.flush()
     db.session.expire(member, ["user"])
     audit.record(
@@ -498,6 +500,7 @@ def create_account_for(actor, member: Member) -> User:
         member_policy_checked=True,
     )
     member.user_id = user.id
+    _forget_member_of()
     db.session.flush()
     db.session.expire(member, ["user"])
     audit.record(
@@ -651,3 +654,10 @@ def unique_name(text: str) -> str:
     """A name compared without case, accents or extra spaces (to find duplicates)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return " ".join(ascii_text.lower().split())
+
+
+def _forget_member_of() -> None:
+    """The voting services keep "whose member record is this account" for the request."""
+    from portal.voting.services import forget_member_of
+
+    forget_member_of()

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -445,17 +446,37 @@ def format_receipt(receipt: str) -> str:
 
 
 def member_of(user) -> Member | None:
+    """The user's member record, read once per request (a vote asks for it three times)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(sa.select(Member).where(Member.user_id == user.id))
+    cache = g.setdefault("_member_of", {}) if has_request_context() else {}
+    if user.id not in cache:
+        cache[user.id] = db.session.scalar(sa.select(Member).where(Member.user_id == user.id))
+    return cache[user.id]
+
+
+def forget_member_of() -> None:
+    """Call after linking or unlinking an account, so the same request sees the change."""
+    if has_request_context():
+        g.pop("_member_of", None)
 
 
 def elector_weight(poll: Poll, member: Member) -> int | None:
-    return db.session.scalar(
+    """The member's weight in the poll's frozen electorate (None: not in it). The electorate
+    never changes once the poll is open, so the answer is kept for the rest of the request."""
+    frozen = poll.state != "draft" and has_request_context()
+    cache = g.setdefault("_elector_weight", {}) if frozen else None
+    key = (poll.id, member.id)
+    if cache is not None and key in cache:
+        return cache[key]
+    weight = db.session.scalar(
         sa.select(PollElector.weight).where(
             PollElector.poll_id == poll.id, PollElector.member_id == member.id
         )
     )
+    if cache is not None:
+        cache[key] = weight
+    return weight
 
 
 def _insert_participation(values: dict) -> int | None:

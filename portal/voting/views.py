@@ -8,7 +8,7 @@ import io
 import json
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, g, make_response, redirect, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -176,10 +176,8 @@ def edit_poll(poll_id: int):
 
 
 def _me() -> Member | None:
-    """The viewer's member record, read once per request."""
-    if "voting_member" not in g:
-        g.voting_member = services.member_of(current_user)
-    return g.voting_member
+    """The viewer's member record (read once per request by the service)."""
+    return services.member_of(current_user)
 
 
 def _context(poll: Poll, *, full_page: bool = True, **extra) -> dict:
