@@ -22,6 +22,7 @@ the time is the server's (routing, queries, templates), without a network or a W
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import math
 import os
@@ -253,6 +254,7 @@ def seed_bodies(rng: random.Random) -> dict[str, int]:
                     "member_id": member_id,
                     "position": "treasurer" if position == 0 and body is board else "member",
                     "starts_on": date(2025, 6, 1),
+                    "ends_on": None,  # executemany: every row names the same columns
                     "created_at": START,
                 }
             )
@@ -433,6 +435,10 @@ def seed_proposals(args, rng: random.Random, poll_ids: list[int]) -> dict[str, i
             "version": 1,
             "created_at": when,
             "updated_at": when + timedelta(days=n % 30),
+            # executemany: every row of a chunk names the same columns
+            "follow_status": None,
+            "follow_due": None,
+            "follow_updated_at": None,
         }
         if state == "adopted":
             row["follow_status"] = rng.choice(("to_do", "in_progress", "done"))
@@ -631,6 +637,23 @@ def logged_in(app, username: str):
     return client
 
 
+def show_statements(engine, client, path: str, name: str, page: str) -> None:
+    """Print the statements one request of `page` runs, the same ones counted together."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split())[:240])
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        client.get(path)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    print(f"--- {name} statements of {page} (GET {path}), as the board member:")
+    for statement, times in collections.Counter(seen).items():
+        print(f"    {times} x {statement}")
+
+
 def measure(name: str, app, seeded: Seeded, args) -> None:
     from portal.extensions import db
 
@@ -661,6 +684,8 @@ def measure(name: str, app, seeded: Seeded, args) -> None:
                     size, status = len(response.get_data()), response.status_code
             finally:
                 sa.event.remove(engine, "before_cursor_execute", count)
+            if page in args.show and viewer == "board":
+                show_statements(engine, client, path, name, page)
             shown = "/".join(str(c) for c in sorted(counts))
             print(
                 f"{name} {viewer:6} {page:28} {shown:>3} statements,"
@@ -704,6 +729,13 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20, help="timed requests per page (20)")
     parser.add_argument("--seed", type=int, default=20261125, help="random seed")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
+    parser.add_argument(
+        "--show",
+        action="append",
+        default=[],
+        metavar="PAGE",
+        help='print the statements of a page, e.g. --show "bodies list" (repeatable)',
+    )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
 
