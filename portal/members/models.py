@@ -116,8 +116,10 @@ class MemberCategory(db.Model):
     vote_weight: Mapped[int] = mapped_column(default=1)
     sort_order: Mapped[int] = mapped_column(default=0)
 
+    # Loaded when asked for (lists ask with selectinload): every member and poll loads its
+    # college or body, and most pages never look at these.
     voting_bodies: Mapped[list[Body]] = relationship(
-        secondary=category_bodies, back_populates="voting_categories", lazy="selectin"
+        secondary=category_bodies, back_populates="voting_categories", lazy="select"
     )
 
     __table_args__ = (sa.CheckConstraint("vote_weight BETWEEN 1 AND 100", name="weight_range"),)
@@ -153,7 +155,7 @@ class Body(TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     voting_categories: Mapped[list[MemberCategory]] = relationship(
-        secondary=category_bodies, back_populates="voting_bodies", lazy="selectin"
+        secondary=category_bodies, back_populates="voting_bodies", lazy="select"
     )
 
     __table_args__ = (

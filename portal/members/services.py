@@ -14,7 +14,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
@@ -613,7 +613,9 @@ def update_category(actor, category: MemberCategory, data: CategoryData) -> Memb
 
 def categories() -> list[MemberCategory]:
     return db.session.scalars(
-        sa.select(MemberCategory).order_by(MemberCategory.sort_order, MemberCategory.id)
+        sa.select(MemberCategory)
+        .options(selectinload(MemberCategory.voting_bodies))
+        .order_by(MemberCategory.sort_order, MemberCategory.id)
     ).all()
 
 

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import lazyload
 
 from portal.core import audit
 from portal.core.db import local_today, utcnow
@@ -451,7 +452,10 @@ def member_of(user) -> Member | None:
         return None
     cache = g.setdefault("_member_of", {}) if has_request_context() else {}
     if user.id not in cache:
-        cache[user.id] = db.session.scalar(sa.select(Member).where(Member.user_id == user.id))
+        # The account is the user in hand: no need to join it (and reload its roles).
+        cache[user.id] = db.session.scalar(
+            sa.select(Member).where(Member.user_id == user.id).options(lazyload(Member.user))
+        )
     return cache[user.id]
 
 
