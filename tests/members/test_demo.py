@@ -93,7 +93,7 @@ def test_demo_votes_and_proposals(app, db):
     from portal.voting.models import Ballot, Poll
 
     result = run_demo(app)
-    assert "Votes: 3 polls" in result.output
+    assert "Votes: 6 polls" in result.output
     polls = {p.title: p for p in db.session.scalars(sa.select(Poll))}
     meal = polls["Where do we hold the summer meal?"]
     assert meal.state == "closed" and meal.result["participation"] == 24
@@ -108,3 +108,11 @@ def test_demo_votes_and_proposals(app, db):
     states = {p.title: p.state for p in db.session.scalars(sa.select(Proposal))}
     assert states["A bike shelter at the workshop"] == "support"
     assert states["A longer lunch break on Fridays"] == "submitted"
+    clothes = db.session.scalar(sa.select(Proposal).where(Proposal.title.like("Work clothes%")))
+    assert clothes.state == "adopted" and clothes.follow_status == "in_progress"
+    assert clothes.board_answer and clothes.follow_responsible is not None
+    hands = polls["Do we close the workshop between Christmas and New Year?"]
+    assert hands.in_room and hands.result["verdict"] == "adopted"
+    assert hands.result["participation"] == 30
+    election = polls["Delegates to the workers' council"]
+    assert election.state == "closed" and len(election.result["winners"]) == 2
