@@ -206,10 +206,13 @@ PAGES = [
 ]
 BOARD_ONLY = {"members register"}
 # The number of bodies does not grow here (a cooperative has a handful): the bodies list runs
-# 4 statements per body, a known N+1 reported to the owners of portal/members/views_bodies.py.
-# `list_bodies` calls `electorate_summary(body)` and `mandates_of_body(body)` for each body; the
-# chairs' joined body and member bring the selectin loads of `Body.voting_categories` and
-# `MemberCategory.voting_bodies` along. With bodies growing, this comparison would fail there.
+# 3 statements per body, a known N+1 reported to the owners of portal/members/views_bodies.py.
+# `list_bodies` calls `electorate_summary(body)` and `mandates_of_body(body, today)` for each
+# body; the mandates' joined member and account bring the `User.role_grants` selectin along.
+# With bodies growing, this comparison would fail there.
+# Also known, and out of reach of data this small: the general assembly's page loads every
+# elector's account and its roles (`User.role_grants` selectin, one statement per 500 accounts),
+# so it grows past 500 members with a login; bench/page_cost.py shows it (bench/README.md).
 
 
 def measure(db, client, subjects: Subjects, pages) -> dict[str, tuple[int, list[str]]]:
