@@ -192,6 +192,8 @@ def test_member_reads_a_proposal_votes_on_a_phone_and_finds_it_adopted(
     changes_top = top_of(page, ".what-changes")
     full_top = top_of(page, "section[aria-labelledby='full-text-title']")
     assert summary_top < changes_top < full_top, (summary_top, changes_top, full_top)
+    # The plain words are on the first screen of the phone, below the menu (not past it).
+    assert summary_top < PHONE["height"] - 48, f"the summary starts at {summary_top}px"
     expect(page.locator(f"#proposal-{setup.proposal_id}-status")).to_contain_text("In vote")
     check_page(page, check_accessibility, "the proposal page")
 
