@@ -17,7 +17,7 @@ from portal.core.errors import DomainError
 from portal.core.forms import TransitionForm
 from portal.core.htmx import is_htmx, render
 from portal.core.security import Permission, allowed_clause, can
-from portal.core.viewhelpers import acting_user, form_error, int_arg
+from portal.core.viewhelpers import acting_user, form_error, int_arg, whole_number
 from portal.core.workflow import apply_transition
 from portal.extensions import db
 
@@ -93,7 +93,9 @@ def list_pages():
 @login_required
 def create_page():
     parent_id = request.args.get("parent", "")
-    parent = _page_or_404(int(parent_id)) if parent_id.isdigit() else None
+    # A number names a parent (none with that number: 404); anything else means no parent.
+    numeric = parent_id.isascii() and parent_id.isdigit()
+    parent = _page_or_404(whole_number(parent_id) or 0) if numeric else None
     if not services.can_add_page(current_user, parent):
         abort(403)
     form = PageForm()

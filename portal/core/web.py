@@ -9,6 +9,7 @@ import uuid
 
 from flask import Flask, g, has_request_context, request
 from flask_login import current_user
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from portal.core.db import reset_sqlite_begin, set_sqlite_read_only
 
@@ -61,12 +62,33 @@ def configure_logging(app: Flask) -> None:
     app.logger.propagate = True
 
 
+# Control characters no keyboard types (NUL, escape, …; tab and line breaks are kept). PostgreSQL
+# refuses NUL in text, so one pasted or forged into any field or query would be a 500 there.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _without_controls(values: MultiDict) -> MultiDict | None:
+    """A copy of `values` without control characters, or None when there are none."""
+    if not any(_CONTROL_CHARACTERS.search(k) or _CONTROL_CHARACTERS.search(v)
+               for k, v in values.items(multi=True)):  # fmt: skip
+        return None
+    return ImmutableMultiDict(
+        (_CONTROL_CHARACTERS.sub("", k), _CONTROL_CHARACTERS.sub("", v))
+        for k, v in values.items(multi=True)
+    )
+
+
 def init_request_hooks(app: Flask) -> None:
     @app.before_request
     def _start_request():
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
         g.sqlite_begin_token = set_sqlite_read_only(request.method in SAFE_METHODS)
+        # Every form and query value reaches the views without control characters.
+        for name in ("args", "form"):
+            cleaned = _without_controls(getattr(request, name))
+            if cleaned is not None:
+                setattr(request, name, cleaned)
 
     @app.teardown_request
     def _end_request(_exc):

@@ -128,7 +128,7 @@ def check_member_data(data: MemberData, member: Member | None = None) -> MemberD
 def next_member_number() -> str:
     """The next free number: one more than the highest all-digit number, on four digits."""
     numbers = db.session.scalars(sa.select(Member.member_number)).all()
-    highest = max((int(n) for n in numbers if n.isdigit()), default=0)
+    highest = max((int(n) for n in numbers if n.isascii() and n.isdigit()), default=0)
     number = f"{highest + 1:04d}"
     if len(number) > 20:
         raise DomainError(

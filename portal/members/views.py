@@ -12,7 +12,7 @@ from portal.core.db import local_today
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
 from portal.core.security import Permission, allowed_clause, can, require
-from portal.core.viewhelpers import acting_user, form_error, int_arg, like_pattern
+from portal.core.viewhelpers import acting_user, form_error, int_arg, like_pattern, whole_number
 from portal.extensions import db
 from portal.members import bodies as body_services
 from portal.members import bp, services
@@ -47,7 +47,7 @@ def _category_choices(empty: str | None = None) -> list[tuple[str, str]]:
 
 
 def _optional_int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and int(value) <= MAX_ID else None
+    return whole_number(value)
 
 
 def _name_filter(query, search: str):

@@ -13,7 +13,7 @@ from portal.core.db import local_today
 from portal.core.errors import DomainError
 from portal.core.htmx import render
 from portal.core.security import Permission, can, require
-from portal.core.viewhelpers import acting_user, form_error
+from portal.core.viewhelpers import acting_user, form_error, whole_number
 from portal.extensions import db
 from portal.members import bodies as services
 from portal.members import bodies_bp as bp
@@ -187,18 +187,15 @@ def add_mandate(body_id: int):
     form.member_id.choices = _candidates()
     if request.method == "GET":
         form.starts_on.data = local_today()
-        if request.args.get("member", "").isdigit():
+        if whole_number(request.args.get("member", "")) is not None:
             form.member_id.data = request.args["member"]
     status = 200
     if form.is_submitted():
         status = 422
         if form.validate():
             text = form.member_id.data or ""
-            member = (
-                db.session.get(Member, int(text))
-                if text.isdigit() and int(text) <= MAX_ID
-                else None
-            )
+            number = whole_number(text)
+            member = db.session.get(Member, number) if number is not None else None
             if member is None:
                 form.member_id.errors = [_("Choose a person from the list.")]
             else:
@@ -297,7 +294,9 @@ def _category_form(form: CategoryForm) -> CategoryForm:
 
 
 def _category_data(form: CategoryForm) -> register.CategoryData:
-    ids = frozenset(int(v) for v in form.body_ids.data or [] if v.isdigit() and int(v) <= MAX_ID)
+    ids = frozenset(
+        number for v in form.body_ids.data or [] if (number := whole_number(v)) is not None
+    )
     return register.CategoryData(
         name=form.name.data or "",
         description=form.description.data or "",

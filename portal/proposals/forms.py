@@ -18,6 +18,7 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from portal.accounts.forms import CHOOSE_FROM_LIST
+from portal.core.viewhelpers import MAX_ID
 from portal.members.forms import DateInput
 from portal.members.models import MAJORITY_TITLES, Majority
 from portal.proposals.models import FOLLOW_STATUS_TITLES
@@ -74,7 +75,7 @@ class EditProposalForm(ProposalForm):
         widget=HiddenInput(),
         validators=[
             InputRequired(_l("Reload the page and try again.")),
-            NumberRange(min=1, message=_l("Reload the page and try again.")),
+            NumberRange(min=1, max=MAX_ID, message=_l("Reload the page and try again.")),
         ],
     )
 

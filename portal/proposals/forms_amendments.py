@@ -8,6 +8,7 @@ from wtforms import HiddenField, IntegerField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import HiddenInput
 
+from portal.core.viewhelpers import MAX_ID
 from portal.proposals.amendments import MAX_REASON
 from portal.proposals.forms import StartVoteForm
 from portal.proposals.models import AMENDABLE_FIELDS
@@ -21,7 +22,7 @@ class AmendmentForm(FlaskForm):
     # The version the text in the box was taken from (a change made since is shown, not lost).
     version = IntegerField(
         widget=HiddenInput(),
-        validators=[InputRequired(RELOAD), NumberRange(min=1, message=RELOAD)],
+        validators=[InputRequired(RELOAD), NumberRange(min=1, max=MAX_ID, message=RELOAD)],
     )
     # Each part has its own limit: the service checks it and names it.
     text = TextAreaField(

@@ -169,7 +169,9 @@ def _context(proposal: Proposal, **extra) -> dict:
         "proposal": proposal,
         "steps": _steps(proposal),
         "transition_form": TransitionForm(),
-        "vote_form": StartVoteForm(majority=proposal.addressed_to.default_majority),
+        # formdata=None: a fresh form, not whatever was just posted (the "Secret vote" box
+        # would come back unticked after another section's POST).
+        "vote_form": StartVoteForm(formdata=None, majority=proposal.addressed_to.default_majority),
         "support_error": None,
         "error_message": None,
         **_support_context(proposal),
@@ -486,7 +488,7 @@ def settle_vote(proposal_id: int):
 def _section_saved(proposal: Proposal, fragment: str, event: str, done_message, anchor: str):
     """After a section's form is saved: the fresh section (htmx), or back to the page."""
     if is_htmx():
-        response = render(fragment, **_context(proposal))
+        response = render(fragment, **_context(proposal, section_notice=done_message))
         response.headers["HX-Trigger"] = event
         return response
     flash(done_message, "success")

@@ -71,7 +71,10 @@ def _shared(proposal: Proposal) -> dict:
         "amendment_diff_titles": {
             name: _("What changes in the text") for name in services.PART_TITLES
         },
-        "amendment_vote_form": AmendmentVoteForm(majority=proposal.addressed_to.default_majority),
+        # formdata=None: a fresh form, not the one just posted (an unticked box would read as no).
+        "amendment_vote_form": AmendmentVoteForm(
+            formdata=None, majority=proposal.addressed_to.default_majority
+        ),
         "amendment_errors": {},
         "amendment_typed": {},
         "amendment_notice": None,

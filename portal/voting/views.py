@@ -17,7 +17,7 @@ from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
 from portal.core.security import Permission, allowed_clause, can, require
-from portal.core.viewhelpers import acting_user, form_error, int_arg
+from portal.core.viewhelpers import acting_user, form_error, int_arg, whole_number
 from portal.extensions import db
 from portal.members import bodies as body_services
 from portal.members.models import Member
@@ -101,10 +101,7 @@ def _poll_form(form: PollForm) -> PollForm:
 
 def _ids(values) -> tuple[int, ...]:
     """Posted ids; anything else becomes 0, which no row has (the service says so)."""
-    return tuple(
-        int(v) if isinstance(v, str) and v.isdigit() and int(v) <= MAX_ID else 0
-        for v in values or ()
-    )
+    return tuple(whole_number(v) or 0 for v in values or ())
 
 
 def _poll_data(form: PollForm) -> services.PollData:
@@ -112,7 +109,7 @@ def _poll_data(form: PollForm) -> services.PollData:
     return services.PollData(
         title=form.title.data or "",
         question=form.question.data or "",
-        body_id=int(body_id) if body_id.isdigit() and int(body_id) <= MAX_ID else 0,
+        body_id=whole_number(body_id) or 0,
         method=form.method.data or "",
         options=tuple(line.strip() for line in (form.options.data or "").splitlines()),
         secret=bool(form.secret.data),
@@ -304,7 +301,7 @@ def ballot_from_form(poll: Poll, form) -> dict:
     ranks = []
     for index, label in enumerate(poll.option_labels):
         value = form.get(f"rank-{index}", "")
-        if value.isdigit() and 0 < int(value) <= len(poll.option_labels):
+        if 0 < (whole_number(value) or 0) <= len(poll.option_labels):
             ranks.append((int(value), label))
     numbers = [number for number, _label in ranks]
     if len(set(numbers)) != len(numbers):
@@ -324,7 +321,7 @@ def vote(poll_id: int):
     member, mode = me, CastMode.SELF
     principal_id = request.form.get("for", "")
     if principal_id and principal_id != str(me.id):
-        if not principal_id.isdigit() or int(principal_id) > MAX_ID:
+        if whole_number(principal_id) is None:
             abort(404)
         member = db.session.get(Member, int(principal_id))
         if member is None:
@@ -443,7 +440,8 @@ def give_proxy(poll_id: int):
     if me is None or not form.validate():
         abort(403 if me is None else 400)
     text = form.holder_id.data or ""
-    holder = db.session.get(Member, int(text)) if text.isdigit() and int(text) <= MAX_ID else None
+    number = whole_number(text)
+    holder = db.session.get(Member, number) if number is not None else None
     if holder is None:
         flash(_("Choose a person from the list."), "error")
         return redirect(url_for("voting.view_poll", poll_id=poll.id))

@@ -242,3 +242,15 @@ def test_proxy_fix_is_configurable(tmp_path):
 
         response = app.test_client().get("/ip", headers={"X-Forwarded-For": "203.0.113.7"})
         assert response.get_data(as_text=True) == expected
+
+
+def test_control_characters_are_taken_out_of_forms_and_queries(app, client):
+    """PostgreSQL refuses NUL in text: a forged or pasted one must not reach a query (a 500)."""
+    response = client.get("/search?q=van%00%1b")
+    assert response.status_code == 200
+    with app.test_request_context("/x?q=a%00b&tab=a%09b", method="POST", data={"t": "l\x00i\nne"}):
+        app.preprocess_request()
+        from flask import request
+
+        assert request.args["q"] == "ab" and request.args["tab"] == "a\tb"
+        assert request.form["t"] == "li\nne"

@@ -360,6 +360,7 @@ def test_the_board_answers_with_htmx_or_a_plain_post_and_everyone_reads_it(visit
     response = post(visit(board), url, {"answer": "Yes.\n<b>In May</b>."}, HX)
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "proposal-answered"
     assert text(response).lstrip().startswith(f'<section id="proposal-{proposal.id}-answer"')
+    assert 'role="status"' in text(response)  # the saved section says so (htmx)
     page = text(visit(member_user()).get(f"/proposals/{proposal.id}"))
     assert "Yes.<br>&lt;b&gt;In May&lt;/b&gt;." in page and "<b>In May" not in page
     assert "by Bea Board" in page and "Change the answer" not in page

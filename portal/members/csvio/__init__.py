@@ -95,7 +95,7 @@ def _free_numbers(rows: list[ImportRow]):
     used = {row.data.member_number for row in rows if row.data.member_number}
     number = max(
         int(services.next_member_number()),
-        max((int(n) + 1 for n in used if n.isdigit()), default=1),
+        max((int(n) + 1 for n in used if n.isascii() and n.isdigit()), default=1),
     )
     while True:
         yield f"{number:04d}"

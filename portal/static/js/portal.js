@@ -9,6 +9,10 @@
     var invalid = document.querySelector("[aria-invalid='true']");
     if (invalid && target.contains(invalid)) { invalid.focus(); return; }
     var alert = target.querySelector("[role='alert']");
-    if (alert) { alert.setAttribute("tabindex", "-1"); alert.focus(); }
+    if (alert) { alert.setAttribute("tabindex", "-1"); alert.focus(); return; }
+    // A section saved in place says so; the focus goes to that message (the button that was
+    // pressed may be gone), so a screen reader reads it.
+    var notice = target.querySelector(".flash[role='status']");
+    if (notice) { notice.setAttribute("tabindex", "-1"); notice.focus(); }
   });
 })();
