@@ -16,6 +16,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import lazyload
 
 from portal.core import audit
 from portal.core.errors import DomainError, NotAllowed
@@ -84,20 +85,65 @@ def electorate_summary(body: Body, day: date) -> ElectorateSummary:
     return ElectorateSummary(int(voters), int(weight))
 
 
-def electorate_members(body: Body, day: date, viewer) -> list[tuple[Member, int]]:
-    """The members of the electorate that `viewer` may see (for the body's page), by name.
+def electorate_summaries(bodies: list[Body], day: date) -> dict[int, ElectorateSummary]:
+    """`electorate_summary` of each body, in one statement (the bodies list)."""
+    if not bodies:
+        return {}
+    parts = []
+    for body in bodies:
+        query = electorate_query(body, day).subquery()
+        parts.append(
+            sa.select(
+                sa.literal(body.id).label("body_id"),
+                sa.func.count().label("voters"),
+                sa.func.coalesce(sa.func.sum(query.c.weight), 0).label("weight"),
+            ).select_from(query)
+        )
+    rows = db.session.execute(sa.union_all(*parts)).all()
+    return {row.body_id: ElectorateSummary(int(row.voters), int(row.weight)) for row in rows}
+
+
+def chairs_of(bodies: list[Body], day: date) -> dict[int, list[Mandate]]:
+    """The chairs of each body on `day`, in one statement (the bodies list)."""
+    found: dict[int, list[Mandate]] = {body.id: [] for body in bodies}
+    if not bodies:
+        return found
+    mandates = db.session.scalars(
+        sa.select(Mandate)
+        .where(
+            Mandate.body_id.in_(list(found)),
+            Mandate.position == Position.CHAIR.value,
+            mandate_on(day),
+        )
+        .options(lazyload(Mandate.body))
+        .order_by(Mandate.starts_on.desc(), Mandate.id.desc())
+    ).all()
+    for mandate in mandates:
+        found[mandate.body_id].append(mandate)
+    return found
+
+
+def electorate_members(
+    body: Body, day: date, viewer, limit: int | None = None
+) -> list[tuple[Member, int]]:
+    """The members of the electorate that `viewer` may see (for the body's page), by name;
+    the first `limit` of them when given.
 
     On a past day the electorate may include people who are no longer members (or are
-    suspended): only those whose profile the viewer may see today are named.
+    suspended): only those whose profile the viewer may see today are named. Their accounts
+    and colleges are not loaded (the list shows names and weights).
     """
     query = electorate_query(body, day).subquery()
-    rows = db.session.execute(
+    statement = (
         sa.select(Member, query.c.weight)
         .join(query, query.c.member_id == Member.id)
         .where(allowed_clause(viewer, Member, Permission.VIEW_PROFILE))
+        .options(lazyload(Member.user), lazyload(Member.category))
         .order_by(sa.func.lower(Member.family_name), sa.func.lower(Member.given_name), Member.id)
-    ).all()
-    return [(row[0], int(row[1])) for row in rows]
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [(row[0], int(row[1])) for row in db.session.execute(statement).all()]
 
 
 def mandates_of_body(body: Body, day: date | None = None) -> list[Mandate]:

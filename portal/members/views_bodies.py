@@ -28,6 +28,7 @@ from portal.members.forms import (
 from portal.members.models import MAJORITY_TITLES, Body, Mandate, Member, MemberCategory
 
 MAX_ID = 2**31 - 1
+ELECTORATE_SHOWN = 500  # names listed on a body's page
 
 
 def _get_or_404(model, object_id: int):
@@ -61,11 +62,8 @@ def list_bodies():
     return render(
         "members/bodies.html",
         items=items,
-        summaries={body.id: services.electorate_summary(body, today) for body in items},
-        chairs={
-            body.id: [m for m in services.mandates_of_body(body, today) if m.position == "chair"]
-            for body in items
-        },
+        summaries=services.electorate_summaries(items, today),
+        chairs=services.chairs_of(items, today),
         can_manage=manager,
         today=today,
     )
@@ -88,7 +86,8 @@ def view_body(body_id: int):
         day_error=day_error,
         today=local_today(),
         summary=services.electorate_summary(body, day),
-        voters=services.electorate_members(body, day, current_user),
+        voters=services.electorate_members(body, day, current_user, limit=ELECTORATE_SHOWN),
+        shown_at_most=ELECTORATE_SHOWN,
         current=services.mandates_of_body(body, local_today()),
         history=services.mandates_of_body(body),
         can_manage=manager,

@@ -124,6 +124,14 @@ def _has_open_poll(proposal, actor) -> object | None:
     return _l("Start the vote with the vote form.")
 
 
+def _follow_up_finished(proposal, actor) -> object | None:
+    # An adopted proposal is archived once carried out (or given up): nobody follows up an
+    # archived one, so it would stay "late" for ever.
+    if proposal.follow_status in (None, "done", "abandoned"):
+        return None
+    return _l("First record how it was carried out: done, or abandoned.")
+
+
 def _verdict_is(*verdicts):
     def guard(proposal, actor) -> object | None:
         poll = proposal.poll
@@ -205,6 +213,7 @@ PROPOSAL_WORKFLOW = Workflow(
                 frozenset({"adopted", "rejected", "withdrawn"}),
                 "archived",
                 P.REVIEW,
+                guard=_follow_up_finished,
             ),
         )
     },

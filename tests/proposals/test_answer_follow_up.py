@@ -171,10 +171,14 @@ def test_only_the_board_follows_up_and_not_once_archived(author):
     for someone in (author, member_user(), admin_user()):
         with pytest.raises(NotAllowed):
             services.update_follow_up(someone, proposal, "done", None, None, "")
+    # Not archived while it is still to be carried out (it would stay "late" for ever).
+    with pytest.raises(DomainError, match="done, or abandoned"):
+        services.transition_proposal(factory_board(), proposal, "archive")
+    services.update_follow_up(board_user(), proposal, "abandoned", None, None, "No money.")
     services.transition_proposal(factory_board(), proposal, "archive")
     with pytest.raises(NotAllowed):
         services.update_follow_up(board_user(), proposal, "done", None, None, "")
-    assert proposal.follow_status == "to_do"
+    assert proposal.follow_status == "abandoned"
 
 
 def test_the_board_records_status_person_date_and_note_audited(author):
