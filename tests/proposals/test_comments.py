@@ -467,7 +467,7 @@ def test_members_cannot_moderate_over_http(visit, author):
     url = f"/proposals/{proposal.id}/comments/{comment.id}/hide"
     assert post(member, url, {"reason": "Mine now"}).status_code == 403
     page = text(member.get(f"/proposals/{proposal.id}"))
-    assert "Hide this comment" not in page and "Answer" in page
+    assert "Hide this comment" not in page and ">Reply<" in page
     db.session.expire_all()
     assert db.session.get(ProposalComment, comment.id).hidden_at is None
 
