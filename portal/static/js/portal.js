@@ -6,6 +6,8 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (!target || !target.querySelector) { return; }
+    // An outerHTML swap replaces the target itself: look at its successor, found by its id.
+    if (!target.isConnected && target.id) { target = document.getElementById(target.id) || target; }
     var invalid = document.querySelector("[aria-invalid='true']");
     if (invalid && target.contains(invalid)) { invalid.focus(); return; }
     var alert = target.querySelector("[role='alert']");
