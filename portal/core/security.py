@@ -87,6 +87,8 @@ class Permission(StrEnum):
     DECIDE_AMENDMENTS = "Decide amendments"
     ANSWER = "Answer for the board"
     FOLLOW_UP = "Follow up decisions"
+    MANAGE_MEETINGS = "Manage meetings"
+    CHECK_IN = "Check in"
 
 
 PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
@@ -116,6 +118,10 @@ PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
     Permission.DECIDE_AMENDMENTS: _l("Accept or decline the changes other people propose."),
     Permission.ANSWER: _l("Write the board's answer to a proposal."),
     Permission.FOLLOW_UP: _l("Record how an adopted decision is carried out."),
+    Permission.MANAGE_MEETINGS: _l(
+        "Plan and convene meetings, keep the agenda and attendance, run the session."
+    ),
+    Permission.CHECK_IN: _l("Say you are here, with the meeting's code."),
 }
 
 ROLE_TITLES = {
@@ -149,6 +155,7 @@ SITE_PERMISSIONS: dict[Permission, frozenset[str]] = {
         {GlobalRole.BOARD, GlobalRole.ADMIN, GlobalRole.COUNSELLOR}
     ),
     Permission.MANAGE_POLLS: frozenset({GlobalRole.BOARD}),
+    Permission.MANAGE_MEETINGS: frozenset({GlobalRole.BOARD}),
 }
 
 

@@ -152,6 +152,12 @@ class Body(TimestampMixin, db.Model):
     # up), and never fewer than the minimum. Frozen on the proposal when it opens for support.
     support_percent: Mapped[int] = mapped_column(default=10, server_default="10")
     support_minimum: Mapped[int] = mapped_column(default=3, server_default="3")
+    # Meetings: the prefix of the decisions register's numbers ("GA" → GA-2026-03; None: from
+    # the kind), whether represented members count for the quorum, and whether votes taken in a
+    # meeting are for those present (and represented) only.
+    code: Mapped[str | None] = mapped_column(sa.String(12))
+    proxies_count_for_quorum: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    meeting_votes_present_only: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     active: Mapped[bool] = mapped_column(default=True)
 
     voting_categories: Mapped[list[MemberCategory]] = relationship(

@@ -204,6 +204,7 @@ def test_grant_on_a_page_with_a_similar_key_does_not_leak(db):
                 P.MANAGE_BODIES,
                 P.PRINT_WELCOME_SHEETS,
                 P.MANAGE_POLLS,
+                P.MANAGE_MEETINGS,
             },
         ),
         ({Role.TRAINER}, {P.VIEW_DIRECTORY}),

@@ -1,0 +1,8 @@
+"""Meetings of the bodies: convocation, agenda, attendance and quorum, the session, minutes,
+the decisions register and calendar feeds."""
+
+from flask import Blueprint
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+from portal.meetings import models  # noqa: E402,F401
