@@ -1,0 +1,215 @@
+"""Agenda views: add, change, remove and move items (htmx swaps the agenda section)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from flask_wtf import FlaskForm
+
+from portal.core.errors import DomainError
+from portal.core.htmx import is_htmx, render
+from portal.core.security import Permission
+from portal.core.viewhelpers import MAX_ID, acting_user, form_error
+from portal.extensions import db
+from portal.meetings import agenda, bp
+from portal.meetings.forms_agenda import ItemForm
+from portal.meetings.models import ITEM_KIND_TITLES, AgendaItem, Meeting
+from portal.meetings.sections import meeting_or_404, page_section
+
+PAGE = "meetings/_agenda_page.html"
+FRAGMENT = "meetings/_agenda.html"
+CHANGED = "meeting-agenda-changed"  # HX-Trigger after a successful change
+
+
+@dataclass
+class AgendaSection:
+    """What `_agenda.html` needs: the items, the viewer's rights, the form being filled."""
+
+    meeting: Meeting
+    viewer: object
+    form: ItemForm | None = None  # the add form (with what was typed after an error)
+    editing: int | None = None  # the item whose form is shown instead of its text
+    edit_form: ItemForm | None = None
+    error: str | None = None
+    notice: str | None = None
+    kind_titles = ITEM_KIND_TITLES
+
+    @cached_property
+    def may_edit(self) -> bool:
+        return agenda.can_edit_agenda(self.viewer, self.meeting)
+
+    @cached_property
+    def items(self) -> list[AgendaItem]:
+        return list(self.meeting.items)
+
+    @cached_property
+    def total_minutes(self) -> int:
+        return agenda.total_minutes(self.meeting)
+
+    def new_form(self) -> ItemForm:
+        if self.form is None:
+            self.form = ItemForm(formdata=None)
+        if self.may_edit:
+            self.form.set_choices(*self._choices)
+        return _unique_ids(self.form, f"meeting-{self.meeting.id}-new-item")
+
+    def form_for(self, item: AgendaItem) -> ItemForm:
+        form = self.edit_form
+        if form is None:
+            form = ItemForm(
+                formdata=None,
+                data={
+                    "title": item.title,
+                    "kind": item.kind,
+                    "description": item.description,
+                    "presenter_id": item.presenter_id,
+                    "planned_minutes": item.planned_minutes,
+                    "proposal_id": item.proposal_id,
+                },
+            )
+        presenters, proposals = self._choices
+        if item.proposal_id and item.proposal_id not in dict(proposals):
+            proposals = [(item.proposal_id, item.proposal.title), *proposals]
+        form.set_choices(presenters, proposals)
+        return _unique_ids(form, f"agenda-item-{item.id}-form")
+
+    @cached_property
+    def _choices(self):
+        return agenda.presenter_choices(self.meeting), agenda.proposal_choices(self.viewer)
+
+
+def _unique_ids(form: ItemForm, prefix: str) -> ItemForm:
+    """Two item forms can be on the page at once: their inputs and labels need their own ids."""
+    for field in form:
+        field.id = f"{prefix}-{field.name}"
+        field.label.field_id = field.id
+    return form
+
+
+@page_section
+def _agenda_section(meeting: Meeting) -> dict:
+    return {"agenda_section": AgendaSection(meeting, acting_user())}
+
+
+def _item_or_404(meeting: Meeting, item_id: int) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id) if 0 < item_id <= MAX_ID else None
+    if item is None or item.meeting_id != meeting.id:
+        abort(404)
+    return item
+
+
+def _section(meeting: Meeting, status: int = 200, **state):
+    section = AgendaSection(meeting, acting_user(), **state)
+    return render(PAGE, fragment=FRAGMENT, status=status, meeting=meeting, agenda_section=section)
+
+
+def _data(form: ItemForm) -> agenda.ItemData:
+    return agenda.ItemData(
+        title=form.title.data or "",
+        kind=form.kind.data or "",
+        description=form.description.data or "",
+        presenter_id=form.presenter_id.data,
+        planned_minutes=form.planned_minutes.data,
+        proposal_id=form.proposal_id.data,
+    )
+
+
+def _refused(meeting_id: int, form: FlaskForm, error: DomainError) -> Meeting:
+    db.session.rollback()
+    if error.status_code in (403, 404):
+        abort(error.status_code)
+    form_error(form, error)
+    return meeting_or_404(meeting_id)
+
+
+def _done(meeting: Meeting, message: str, item_id: int | None = None):
+    if is_htmx():
+        response = _section(meeting, notice=message)
+        response.headers["HX-Trigger"] = CHANGED
+        return response
+    flash(message, "success")
+    anchor = f"agenda-item-{item_id}" if item_id else f"meeting-{meeting.id}-agenda"
+    return redirect(url_for("meetings.show_agenda", meeting_id=meeting.id, _anchor=anchor))
+
+
+def _form_error_text(form: FlaskForm) -> str | None:
+    return " ".join(str(message) for message in form.form_errors) or None
+
+
+@bp.route("/<int:meeting_id>/agenda")
+@login_required
+def show_agenda(meeting_id: int):
+    return _section(meeting_or_404(meeting_id))
+
+
+@bp.route("/<int:meeting_id>/agenda/items", methods=["POST"])
+@login_required
+def add_agenda_item(meeting_id: int):
+    meeting = meeting_or_404(meeting_id, Permission.EDIT)
+    form = ItemForm()
+    if form.validate():
+        try:
+            item = agenda.add_item(acting_user(), meeting, _data(form))
+        except DomainError as error:
+            meeting = _refused(meeting_id, form, error)
+        else:
+            db.session.commit()
+            return _done(meeting, _("The item is on the agenda."), item.id)
+    return _section(meeting, 422, form=form, error=_form_error_text(form))
+
+
+@bp.route("/<int:meeting_id>/agenda/items/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_agenda_item(meeting_id: int, item_id: int):
+    meeting = meeting_or_404(meeting_id, Permission.EDIT)
+    item = _item_or_404(meeting, item_id)
+    if request.method == "GET":
+        return _section(meeting, editing=item.id)
+    form = ItemForm()
+    if form.validate():
+        try:
+            agenda.edit_item(acting_user(), item, _data(form))
+        except DomainError as error:
+            meeting = _refused(meeting_id, form, error)
+        else:
+            db.session.commit()
+            return _done(meeting, _("The item is changed."), item_id)
+    return _section(meeting, 422, editing=item_id, edit_form=form, error=_form_error_text(form))
+
+
+@bp.route("/<int:meeting_id>/agenda/items/<int:item_id>/remove", methods=["POST"])
+@login_required
+def remove_agenda_item(meeting_id: int, item_id: int):
+    meeting = meeting_or_404(meeting_id, Permission.EDIT)
+    item = _item_or_404(meeting, item_id)
+    form = FlaskForm()
+    try:
+        agenda.remove_item(acting_user(), item)
+    except DomainError as error:
+        meeting = _refused(meeting_id, form, error)
+        return _section(meeting, 422, error=_form_error_text(form))
+    db.session.commit()
+    return _done(meeting, _("The item is removed from the agenda."))
+
+
+@bp.route("/<int:meeting_id>/agenda/items/<int:item_id>/move", methods=["POST"])
+@login_required
+def move_agenda_item(meeting_id: int, item_id: int):
+    meeting = meeting_or_404(meeting_id, Permission.EDIT)
+    item = _item_or_404(meeting, item_id)
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        return _section(meeting, 422, error=_("Choose up or down."))
+    form = FlaskForm()
+    try:
+        agenda.move_item(acting_user(), item, -1 if direction == "up" else 1)
+    except DomainError as error:
+        meeting = _refused(meeting_id, form, error)
+        return _section(meeting, 422, error=_form_error_text(form))
+    db.session.commit()
+    message = _("Moved up.") if direction == "up" else _("Moved down.")
+    return _done(meeting, message, item_id)
