@@ -1,0 +1,389 @@
+"""Minutes views: start, read (HTML and PDF), write notes and sections (409 on conflict), steps,
+approval and publishing; the minutes line of the meeting page."""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.routing import BuildError
+from wtforms.fields.choices import SelectChoice
+
+from portal.core import history, itemviews
+from portal.core.errors import DomainError
+from portal.core.forms import TransitionForm
+from portal.core.htmx import render
+from portal.core.security import Permission, can
+from portal.core.viewhelpers import MAX_ID, acting_user, form_error
+from portal.core.workflow import available_transitions, history_of
+from portal.extensions import db, login_manager
+from portal.meetings import bp
+from portal.meetings import minutes as services
+from portal.meetings.forms_minutes import ApproveForm, NotesForm, PublishForm, SectionForm
+from portal.meetings.minutes_pdf import minutes_pdf
+from portal.meetings.models import AgendaItem, Minutes, MinutesSection
+from portal.meetings.sections import meeting_or_404, page_section
+from portal.meetings.workflow import MINUTES_SERVICE_STEPS
+
+FIELD_TITLES = {
+    "notes": _l("General notes"),
+    "discussion": _l("What was said"),
+    "decision_text": _l("What was decided"),
+}
+# Steps taken with the status form (approve and publish have their own forms).
+FORM_STEPS = frozenset({"submit", "send_back"})
+
+
+def meeting_url(meeting) -> str | None:
+    """The meeting page, when the meetings' pages are there."""
+    try:
+        return url_for("meetings.view_meeting", meeting_id=meeting.id)
+    except BuildError:
+        return None
+
+
+@page_section
+def minutes_section(meeting) -> dict:
+    """For `_minutes_link.html` on the meeting page."""
+    minutes = services.minutes_of(meeting)
+    return {
+        "meeting_minutes": minutes
+        if minutes is not None and can(current_user, Permission.VIEW, minutes)
+        else None,
+        "may_start_minutes": minutes is None
+        and meeting.state in services.STARTABLE_STATES
+        and can(current_user, Permission.MANAGE_MEETINGS, meeting),
+    }
+
+
+def _minutes_or_404(minutes_id: int, permission: Permission = Permission.VIEW) -> Minutes:
+    """Minutes the viewer may see; an anonymous visitor is asked to log in first."""
+    minutes = db.session.get(Minutes, minutes_id) if 0 < minutes_id <= MAX_ID else None
+    if (
+        minutes is not None
+        and not current_user.is_authenticated
+        and not can(current_user, Permission.VIEW, minutes)
+    ):
+        abort(login_manager.unauthorized())
+    return itemviews.item_or_404(Minutes, minutes_id, permission)
+
+
+def _section_or_404(minutes: Minutes, section_id: int) -> MinutesSection:
+    section = db.session.get(MinutesSection, section_id) if 0 < section_id <= MAX_ID else None
+    if section is None or section.minutes_id != minutes.id:
+        abort(404)
+    return section
+
+
+def _approve_form(minutes: Minutes, form: ApproveForm | None = None) -> ApproveForm:
+    form = form or ApproveForm(formdata=None)
+    form.poll_id.choices = [SelectChoice("", _("No vote"))] + [
+        SelectChoice(str(p.id), p.title) for p in services.approval_polls(minutes)
+    ]
+    form.item_id.choices = [SelectChoice("", _("No agenda item"))] + [
+        SelectChoice(str(i.id), f"{i.meeting.title}, {i.meeting.starts_at:%Y-%m-%d}: {i.title}")
+        for i in services.approval_items(minutes)
+    ]
+    return form
+
+
+def _status_context(minutes: Minutes, error_message=None, approve_form=None) -> dict:
+    steps = [t for t in available_transitions(minutes, current_user) if t.name in FORM_STEPS]
+    may_review = can(current_user, Permission.REVIEW, minutes)
+    return {
+        "minutes": minutes,
+        "steps": steps,
+        "recent": history_of(minutes)[-5:],
+        "error_message": error_message,
+        "approve_form": _approve_form(minutes, approve_form)
+        if may_review and minutes.state == "submitted"
+        else None,
+        "publish_form": PublishForm(formdata=None)
+        if may_review and minutes.state == "approved"
+        else None,
+    }
+
+
+def _page_context(minutes: Minutes, **extra) -> dict:
+    may_edit = can(current_user, Permission.EDIT, minutes)
+    return {
+        "report": services.report(minutes),
+        "may_edit": may_edit,
+        "missing": services.missing_items(minutes) if may_edit else [],
+        "meeting_url": meeting_url(minutes.meeting),
+        "verdict_titles": services.VERDICT_TITLES,
+        **_status_context(minutes, **extra),
+    }
+
+
+@bp.route("/<int:meeting_id>/minutes/start", methods=["POST"])
+@login_required
+def start_minutes(meeting_id: int):
+    meeting = meeting_or_404(meeting_id, Permission.MANAGE_MEETINGS)
+    if not FlaskForm().validate():
+        abort(400)
+    try:
+        minutes = services.start_minutes(acting_user(), meeting)
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code == 403:
+            abort(403)
+        flash(str(error.message), "error")
+        existing = services.minutes_of(meeting_or_404(meeting_id))
+        if existing is not None and can(current_user, Permission.VIEW, existing):
+            return redirect(url_for("meetings.view_minutes", minutes_id=existing.id), 303)
+        return redirect(meeting_url(meeting) or url_for("meetings.list_decisions"), 303)
+    db.session.commit()
+    flash(_("The minutes are started. Write what was said for each item."), "success")
+    return redirect(url_for("meetings.view_minutes", minutes_id=minutes.id), 303)
+
+
+@bp.route("/minutes/<int:minutes_id>")
+def view_minutes(minutes_id: int):
+    minutes = _minutes_or_404(minutes_id)
+    return render("meetings/minutes.html", **_page_context(minutes))
+
+
+@bp.route("/minutes/<int:minutes_id>/minutes.pdf")
+def minutes_pdf_file(minutes_id: int):
+    minutes = _minutes_or_404(minutes_id)
+    response = make_response(minutes_pdf(services.report(minutes), request.url_root))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="minutes-{minutes.id}.pdf"'
+    return response
+
+
+@bp.route("/minutes/<int:minutes_id>/notes", methods=["GET", "POST"])
+@login_required
+def edit_minutes(minutes_id: int):
+    minutes = _minutes_or_404(minutes_id, Permission.EDIT)
+    form = NotesForm(obj=minutes if request.method == "GET" else None)
+    conflict, status = None, 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                services.save_notes(
+                    acting_user(), minutes, form.version.data, form.notes.data or ""
+                )
+            except history.EditConflict as error:
+                db.session.rollback()
+                minutes = _minutes_or_404(minutes_id, Permission.EDIT)
+                conflict = itemviews.edit_conflict(minutes, error, form)
+                status = 409
+            except DomainError as error:
+                db.session.rollback()
+                form_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("Your changes are saved."), "success")
+                return redirect(url_for("meetings.view_minutes", minutes_id=minutes.id), 303)
+    return render(
+        "meetings/minutes_edit.html",
+        fragment="meetings/_minutes_notes_form.html",
+        status=status,
+        form=form,
+        minutes=minutes,
+        conflict=conflict,
+        field_titles=FIELD_TITLES,
+    )
+
+
+@bp.route("/minutes/<int:minutes_id>/sections/<int:section_id>", methods=["GET", "POST"])
+@login_required
+def edit_minutes_section(minutes_id: int, section_id: int):
+    minutes = _minutes_or_404(minutes_id, Permission.EDIT)
+    section = _section_or_404(minutes, section_id)
+    form = SectionForm(obj=section if request.method == "GET" else None)
+    conflict, status = None, 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                services.save_section(
+                    acting_user(),
+                    section,
+                    form.version.data,
+                    form.discussion.data or "",
+                    form.decision_text.data or "",
+                )
+            except history.EditConflict as error:
+                db.session.rollback()
+                minutes = _minutes_or_404(minutes_id, Permission.EDIT)
+                section = _section_or_404(minutes, section_id)
+                conflict = itemviews.edit_conflict(section, error, form)
+                status = 409
+            except DomainError as error:
+                db.session.rollback()
+                form_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("Your changes are saved."), "success")
+                return redirect(
+                    url_for("meetings.view_minutes", minutes_id=minutes.id)
+                    + f"#minutes-section-{section.id}",
+                    303,
+                )
+    return render(
+        "meetings/minutes_section_edit.html",
+        fragment="meetings/_minutes_section_form.html",
+        status=status,
+        form=form,
+        minutes=minutes,
+        section=section,
+        conflict=conflict,
+        field_titles=FIELD_TITLES,
+    )
+
+
+@bp.route("/minutes/<int:minutes_id>/sections/add", methods=["POST"])
+@login_required
+def add_minutes_sections(minutes_id: int):
+    minutes = _minutes_or_404(minutes_id, Permission.EDIT)
+    if not FlaskForm().validate():
+        abort(400)
+    added = services.add_missing_sections(acting_user(), minutes)
+    db.session.commit()
+    flash(_("%(n)d new section(s) added.", n=len(added)), "success")
+    return redirect(url_for("meetings.view_minutes", minutes_id=minutes.id), 303)
+
+
+def _refusal(message):
+    """A step that only refuses (the form's input was not usable)."""
+
+    def action():
+        raise DomainError(message)
+
+    return action
+
+
+def _after_step(minutes_id: int, action, done_message, approve_form=None):
+    """Run a step: commit, or roll back and show the refusal (a 403 stays a 403)."""
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code == 403:
+            abort(403)
+        minutes = _minutes_or_404(minutes_id)
+        flash(str(error.message), "error")
+        return render(
+            "meetings/minutes.html",
+            status=422,
+            **_page_context(minutes, error_message=str(error.message), approve_form=approve_form),
+        )
+    db.session.commit()
+    flash(done_message, "success")
+    return redirect(url_for("meetings.view_minutes", minutes_id=minutes_id), 303)
+
+
+@bp.route("/minutes/<int:minutes_id>/step", methods=["POST"])
+@login_required
+def transition_minutes(minutes_id: int):
+    minutes = _minutes_or_404(minutes_id)
+    form = TransitionForm()
+    if not form.validate():
+        if form.csrf_token.errors:
+            abort(400)
+        return _after_step(
+            minutes_id,
+            _refusal(_l("Choose a step.")),
+            "",
+        )
+    name = form.transition.data
+    if name in MINUTES_SERVICE_STEPS or name not in FORM_STEPS:
+        abort(400)
+    actor = acting_user()
+    if name == "submit":
+        return _after_step(
+            minutes_id,
+            lambda: services.submit_minutes(actor, minutes, form.comment.data or ""),
+            _("The minutes are submitted for approval."),
+        )
+    return _after_step(
+        minutes_id,
+        lambda: services.send_back_minutes(actor, minutes, form.comment.data or ""),
+        _("The minutes are sent back to the secretary."),
+    )
+
+
+@bp.route("/minutes/<int:minutes_id>/approve", methods=["POST"])
+@login_required
+def approve_minutes(minutes_id: int):
+    minutes = _minutes_or_404(minutes_id, Permission.REVIEW)
+    form = _approve_form(minutes, ApproveForm())
+    if not form.validate():
+        if form.csrf_token.errors:
+            abort(400)
+        return _after_step(
+            minutes_id,
+            _refusal(_l("Choose from the list.")),
+            "",
+            approve_form=form,
+        )
+    from portal.voting.models import Poll
+
+    poll = item = None
+    if form.poll_id.data:
+        poll = (
+            db.session.get(Poll, int(form.poll_id.data))
+            if int(form.poll_id.data) <= MAX_ID
+            else None
+        )
+        if poll is None:
+            abort(404)
+    if form.item_id.data:
+        item = (
+            db.session.get(AgendaItem, int(form.item_id.data))
+            if int(form.item_id.data) <= MAX_ID
+            else None
+        )
+        if item is None:
+            abort(404)
+    return _after_step(
+        minutes_id,
+        lambda: services.approve_minutes(acting_user(), minutes, poll=poll, item=item),
+        _("The approval is recorded. The decisions are in the register."),
+        approve_form=form,
+    )
+
+
+@bp.route("/minutes/<int:minutes_id>/publish", methods=["POST"])
+@login_required
+def publish_minutes(minutes_id: int):
+    minutes = _minutes_or_404(minutes_id, Permission.REVIEW)
+    form = PublishForm()
+    if not form.validate():
+        abort(400)
+    return _after_step(
+        minutes_id,
+        lambda: services.publish_minutes(acting_user(), minutes, form.public.data),
+        _("The minutes are published."),
+    )
+
+
+def _register_search() -> None:
+    """Minutes are found by their text; the search shows only those the viewer may read (a
+    draft to the board, published minutes to members, public ones to anyone)."""
+    from portal.core.markdown import plain_text
+    from portal.core.search import register_searchable
+
+    def to_text(minutes: Minutes) -> tuple[str, str]:
+        parts = [plain_text(minutes.notes)]
+        for section in services.sections_in_order(minutes):
+            parts += [section.agenda_item.title, section.discussion, section.decision_text]
+        return (
+            str(_l("Minutes: %(title)s", title=minutes.meeting.title)),
+            "\n".join(p for p in parts if p).strip(),
+        )
+
+    register_searchable(
+        Minutes,
+        to_text=to_text,
+        url_for=lambda minutes_id: url_for("meetings.view_minutes", minutes_id=minutes_id),
+    )
+
+
+_register_search()

@@ -1,0 +1,305 @@
+"""Minutes: start, sections, optimistic locking (R14 over HTTP), the workflow for the board, a
+member and an anonymous visitor, the approval link, poll results inserted, and the PDF."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from portal.core.db import utcnow
+from portal.core.errors import DomainError, NotAllowed
+from portal.core.search import search as run_search
+from portal.extensions import db
+from portal.meetings import minutes as services
+from portal.meetings.models import Attendance, Decision, Minutes, MinutesSection
+from tests.conftest import csrf_token
+from tests.factories import PASSWORD
+from tests.factories_meetings import add_item, make_meeting
+from tests.factories_members import board_body, board_user, factory_board, make_mandate, member_user
+from tests.factories_voting import make_poll, voter
+
+
+def login(client, user):
+    response = client.post(
+        "/login",
+        data={"username": user.username, "password": PASSWORD, "csrf_token": csrf_token(client)},
+    )
+    assert response.status_code == 303
+    return client
+
+
+def closed_poll(subject_key: str, verdict: str = "adopted", *, practice: bool = False, **kw):
+    """A board poll already counted (the voting module's own tests cover the count)."""
+    poll = make_poll(board_body(), subject_key=subject_key, practice=practice, **kw)
+    poll.state = "closed"
+    poll.closed_at = utcnow()
+    poll.result = {"verdict": verdict, "counts": {"yes": 4, "no": 1, "abstain": 0}}
+    db.session.flush()
+    return poll
+
+
+def held_meeting(**kwargs):
+    meeting = make_meeting(state="closed", days_ahead=-3, **kwargs)
+    add_item(meeting, "Buy a second van", kind="decision")
+    add_item(meeting, "Summer timetable", kind="discussion")
+    return meeting
+
+
+def started(meeting=None):
+    return services.start_minutes(factory_board(), meeting or held_meeting())
+
+
+# --- Services -------------------------------------------------------------------------------
+
+
+def test_starting_makes_a_section_per_item_and_a_first_revision(db):
+    minutes = started()
+    assert minutes.state == "draft"
+    assert minutes.security_path == f"/minutes:{minutes.id}/"
+    assert [s.agenda_item.title for s in services.sections_in_order(minutes)] == [
+        "Buy a second van",
+        "Summer timetable",
+    ]
+    assert minutes.version == 1
+
+
+def test_minutes_start_only_once_the_meeting_has_begun_and_only_by_the_board(db):
+    with pytest.raises(DomainError):
+        services.start_minutes(factory_board(), make_meeting(state="convened"))
+    with pytest.raises(NotAllowed):
+        services.start_minutes(member_user(), held_meeting())
+    minutes = started()
+    with pytest.raises(DomainError):
+        services.start_minutes(factory_board(), minutes.meeting)
+
+
+def test_items_added_later_get_their_section_when_asked_or_on_submit(db):
+    minutes = started()
+    add_item(minutes.meeting, "Any other business")
+    assert [i.title for i in services.missing_items(minutes)] == ["Any other business"]
+    services.submit_minutes(factory_board(), minutes)
+    assert services.missing_items(minutes) == []
+    assert len(services.sections_in_order(minutes)) == 3
+
+
+def test_approval_needs_an_adopted_board_poll_about_these_minutes(db):
+    minutes = started()
+    board = factory_board()
+    services.submit_minutes(board, minutes)
+    with pytest.raises(DomainError):
+        services.approve_minutes(board, minutes)
+    with pytest.raises(DomainError):
+        services.approve_minutes(board, minutes, poll=closed_poll("minutes:999999"))
+    with pytest.raises(DomainError):
+        services.approve_minutes(
+            board, minutes, poll=closed_poll(f"minutes:{minutes.id}", "rejected")
+        )
+    with pytest.raises(DomainError):
+        services.approve_minutes(
+            board, minutes, poll=closed_poll(f"minutes:{minutes.id}", practice=True)
+        )
+    assert minutes.state == "submitted"
+    services.approve_minutes(board, minutes, poll=closed_poll(f"minutes:{minutes.id}"))
+    assert minutes.state == "approved"
+    assert minutes.approved_by_id == board.id and minutes.approved_at is not None
+
+
+def test_approval_by_an_item_of_a_later_meeting_of_the_same_body(db):
+    minutes = started()
+    board = factory_board()
+    services.submit_minutes(board, minutes)
+    earlier = make_meeting(state="closed", days_ahead=-40)
+    with pytest.raises(DomainError):
+        services.approve_minutes(board, minutes, item=add_item(earlier, "Old item"))
+    later = make_meeting(state="in_session", days_ahead=0)
+    item = add_item(later, "Approve the minutes of the last meeting")
+    assert item in services.approval_items(minutes)
+    services.approve_minutes(board, minutes, item=item)
+    assert minutes.state == "approved" and minutes.approval_item_id == item.id
+
+
+def test_approval_records_each_decision_once_and_never_practice_polls(db):
+    minutes = started()
+    board = factory_board()
+    first, second = services.sections_in_order(minutes)
+    services.save_section(board, first, 1, "Long talk.", "We buy a second van.")
+    vote_item = closed_poll(f"agenda_item:{first.agenda_item_id}")
+    closed_poll(f"agenda_item:{second.agenda_item_id}", practice=True)
+    services.submit_minutes(board, minutes)
+    services.approve_minutes(board, minutes, poll=closed_poll(f"minutes:{minutes.id}"))
+    decisions = db.session.scalars(
+        sa.select(Decision).where(Decision.minutes_id == minutes.id)
+    ).all()
+    assert [(d.title, d.text, d.poll_id) for d in decisions] == [
+        ("Buy a second van", "We buy a second van.", vote_item.id)
+    ]
+    from portal.meetings.decisions import record_minuted_decisions
+
+    assert record_minuted_decisions(board, minutes) == []
+
+
+# --- Over HTTP ------------------------------------------------------------------------------
+
+
+def _post(client, url, **data):
+    return client.post(url, data={"csrf_token": csrf_token(client, "/"), **data})
+
+
+def test_whole_workflow_for_board_member_and_anonymous_visitor(app, client, db):
+    board = board_user()
+    reader = member_user()
+    meeting = held_meeting()
+    db.session.flush()
+    outsider = app.test_client()
+    member = login(app.test_client(), reader)
+
+    c = app.test_client()
+    login(c, board)
+    response = _post(c, f"/meetings/{meeting.id}/minutes/start")
+    assert response.status_code == 303
+    minutes = db.session.scalar(sa.select(Minutes).where(Minutes.meeting_id == meeting.id))
+    url = f"/meetings/minutes/{minutes.id}"
+    assert c.get(url).status_code == 200
+    section = services.sections_in_order(minutes)[0]
+    response = _post(
+        c,
+        f"{url}/sections/{section.id}",
+        version="1",
+        discussion="The team explained the routes.",
+        decision_text="The board buys a second van.",
+    )
+    assert response.status_code == 303
+
+    # A member does not see a draft; an anonymous visitor is asked to log in.
+    assert member.get(url).status_code == 404
+    assert outsider.get(url).status_code == 302
+
+    assert _post(c, f"{url}/step", transition="submit").status_code == 303
+    # The approval needs its link.
+    response = _post(c, f"{url}/approve", poll_id="", item_id="")
+    assert response.status_code == 422
+    assert "Say which decision approved the minutes" in response.get_data(as_text=True)
+    poll = closed_poll(f"minutes:{minutes.id}")
+    db.session.flush()
+    assert _post(c, f"{url}/approve", poll_id=str(poll.id), item_id="").status_code == 303
+    assert member.get(url).status_code == 404
+    assert _post(c, f"{url}/publish", public="y").status_code == 303
+
+    m = member
+    page = m.get(url).get_data(as_text=True)
+    assert "The board buys a second van." in page
+    assert _post(m, f"{url}/step", transition="send_back", comment="No").status_code == 422
+    assert db.session.get(Minutes, minutes.id).state == "published"
+    assert m.get(f"{url}/sections/{section.id}").status_code == 403
+    page = outsider.get(url)
+    assert page.status_code == 200 and "The team explained the routes." in page.get_data(
+        as_text=True
+    )
+    decision = db.session.scalar(sa.select(Decision).where(Decision.minutes_id == minutes.id))
+    assert decision is not None and decision.text == "The board buys a second van."
+
+
+def test_published_minutes_that_are_not_public_need_a_login(app, client, db):
+    minutes = started()
+    board = factory_board()
+    services.submit_minutes(board, minutes)
+    services.approve_minutes(board, minutes, poll=closed_poll(f"minutes:{minutes.id}"))
+    services.publish_minutes(board, minutes, public=False)
+    db.session.flush()
+    assert app.test_client().get(f"/meetings/minutes/{minutes.id}").status_code == 302
+    assert app.test_client().get(f"/meetings/minutes/{minutes.id}/minutes.pdf").status_code == 302
+
+
+def test_r14_two_people_saving_the_same_section_from_the_same_version(app, client, db):
+    minutes = started()
+    section = services.sections_in_order(minutes)[0]
+    db.session.flush()
+    url = f"/meetings/minutes/{minutes.id}/sections/{section.id}"
+    first = app.test_client()
+    second = app.test_client()
+    login(first, board_user())
+    login(second, board_user())
+    # Both open the form at version 1.
+    assert 'value="1"' in first.get(url).get_data(as_text=True)
+    assert 'value="1"' in second.get(url).get_data(as_text=True)
+    saved = _post(first, url, version="1", discussion="Alice's summary.", decision_text="")
+    assert saved.status_code == 303
+    late = _post(second, url, version="1", discussion="Bob's summary.", decision_text="")
+    assert late.status_code == 409
+    page = late.get_data(as_text=True)
+    assert "Alice&#39;s summary." in page  # their change is shown
+    assert "Bob&#39;s summary." in page  # my text is still in the form
+    db.session.expire_all()
+    assert db.session.get(MinutesSection, section.id).discussion == "Alice's summary."
+
+
+def test_bad_input_is_refused_with_a_message_and_kept(app, client, db):
+    minutes = started()
+    db.session.flush()
+    c = app.test_client()
+    login(c, board_user())
+    response = _post(c, f"/meetings/minutes/{minutes.id}/notes", version="x", notes="Kept text")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Reload the page and try again." in page and "Kept text" in page
+    response = _post(c, f"/meetings/minutes/{minutes.id}/step", transition="send_back")
+    assert response.status_code == 422
+
+
+def test_poll_results_and_attendance_are_inserted_and_in_the_pdf(app, client, db):
+    board_members = [voter(given=name, family="Durand") for name in ("Ana", "Bilal", "Chloe")]
+    for member in board_members:
+        make_mandate(member)
+    meeting = held_meeting(chair_id=board_members[0].id, secretary_id=board_members[1].id)
+    db.session.add_all(
+        [
+            Attendance(meeting_id=meeting.id, member_id=board_members[0].id, status="present"),
+            Attendance(meeting_id=meeting.id, member_id=board_members[1].id, status="present"),
+            Attendance(meeting_id=meeting.id, member_id=board_members[2].id, status="excused"),
+        ]
+    )
+    minutes = started(meeting)
+    first = services.sections_in_order(minutes)[0]
+    services.save_section(factory_board(), first, 1, "Talked.", "We buy the van.")
+    closed_poll(f"agenda_item:{first.agenda_item_id}", title="Second van vote")
+    services.submit_minutes(factory_board(), minutes)
+    services.approve_minutes(factory_board(), minutes, poll=closed_poll(f"minutes:{minutes.id}"))
+    line = services.quorum_line(meeting)
+    assert (line.electorate, line.counted) == (3, 2) and line.reached
+    db.session.flush()
+    decision = db.session.scalar(sa.select(Decision).where(Decision.minutes_id == minutes.id))
+
+    c = app.test_client()
+    login(c, board_user())
+    page = c.get(f"/meetings/minutes/{minutes.id}").get_data(as_text=True)
+    assert "Vote: Second van vote" in page
+    assert re.search(r"Result:\s*<strong>Adopted</strong>", page)
+    assert "Quorum reached:" in page
+    response = c.get(f"/meetings/minutes/{minutes.id}/minutes.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    text = " ".join(text.split())
+    assert "Ana Durand" in text and "Bilal Durand" in text  # attendance, chair, secretary
+    assert "Excused: 1" in text
+    assert decision.reference in text and "We buy the van." in text
+    assert "Approval date" in text
+
+
+def test_published_minutes_are_found_by_members_only(app, db):
+    minutes = started()
+    board = factory_board()
+    first = services.sections_in_order(minutes)[0]
+    services.save_section(board, first, 1, "Zanzibarian logistics were discussed.", "")
+    reader = member_user()
+    with app.test_request_context():
+        assert run_search(reader, "zanzibarian").total == 0
+    services.submit_minutes(board, minutes)
+    services.approve_minutes(board, minutes, poll=closed_poll(f"minutes:{minutes.id}"))
+    services.publish_minutes(board, minutes, public=False)
+    with app.test_request_context():
+        found = run_search(reader, "zanzibarian")
+    assert found.total == 1 and found.hits[0].url == f"/meetings/minutes/{minutes.id}"
