@@ -499,7 +499,8 @@ def _convocation_mail(meeting: Meeting, link: Link | None):
             lines += ["", _("Agenda:"), agenda]
         if link is not None:
             lines += ["", _("All the details, and the agenda as it changes:"), link(meeting)]
-        lines += ["", _("If you cannot come, you can give a proxy to another member.")]
+        if meeting.body.proxy_cap > 0:
+            lines += ["", _("If you cannot come, you can give a proxy to another member.")]
         subject = _(
             "Convocation: %(title)s, %(when)s", title=meeting.title, when=when_text(meeting)
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, make_response, redirect, request, url_for
@@ -409,7 +410,8 @@ def _calendar(meetings, name: str) -> str:
         meetings,
         url=_meeting_url,
         describe=_describe,
-        host=request.host.split(":")[0] or "portal",
+        # The UID's domain: the portal's public name, stable whatever address was asked.
+        host=urlsplit(_base_url()).hostname or "portal",
         name=name,
     )
 
