@@ -3,6 +3,8 @@ approval and publishing; the minutes line of the meeting page."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,7 +18,7 @@ from portal.core.errors import DomainError
 from portal.core.forms import TransitionForm
 from portal.core.htmx import render
 from portal.core.security import Permission, can
-from portal.core.viewhelpers import MAX_ID, acting_user, form_error
+from portal.core.viewhelpers import MAX_ID, acting_user, form_error, int_arg
 from portal.core.workflow import available_transitions, history_of
 from portal.extensions import db, login_manager
 from portal.meetings import bp
@@ -111,6 +113,7 @@ def _page_context(minutes: Minutes, **extra) -> dict:
     return {
         "report": services.report(minutes),
         "may_edit": may_edit,
+        "may_history": can(current_user, Permission.VIEW_HISTORY, minutes),
         "missing": services.missing_items(minutes) if may_edit else [],
         "meeting_url": meeting_url(minutes.meeting),
         "verdict_titles": services.VERDICT_TITLES,
@@ -361,6 +364,142 @@ def publish_minutes(minutes_id: int):
         minutes_id,
         lambda: services.publish_minutes(acting_user(), minutes, form.public.data),
         _("The minutes are published."),
+    )
+
+
+# --- History: versions, diff, bring one back ------------------------------------------------
+
+HISTORY_TEXTS = itemviews.ItemTexts(
+    back=_l("Back to the minutes"),
+    no_steps=_l("No step yet: the minutes are still a draft."),
+    sharing_title="",
+    sharing_intro="",
+    sharing_here="",
+    sharing_inherited="",
+    sharing_nobody="",
+    granted="",
+)
+NOTES_ENDPOINTS = itemviews.ItemEndpoints(
+    view="meetings.view_minutes",
+    history="meetings.minutes_history",
+    revert="meetings.revert_minutes",
+    sharing="",
+    grant="",
+    revoke="",
+)
+SECTION_ENDPOINTS = itemviews.ItemEndpoints(
+    view="meetings.view_minutes",
+    history="meetings.minutes_section_history",
+    revert="meetings.revert_minutes_section",
+    sharing="",
+    grant="",
+    revoke="",
+)
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What the shared history page shows of the item: its title and its workflow."""
+
+    title: str
+    workflow: object
+
+
+def _history_page(target, minutes: Minutes, title: str, kind: str, endpoints, args: dict):
+    revisions = history.revisions_of(target)
+    newest = revisions[0].version if revisions else 1
+    a, b = int_arg("a", max(newest - 1, 1)), int_arg("b", newest)
+    old, new = history.get_revision(target, a), history.get_revision(target, b)
+    return render(
+        "_items/history.html",
+        fragment="_items/_diff.html",
+        item=_Shown(title, minutes.workflow),
+        item_kind=kind,
+        item_args=args,
+        endpoints=endpoints,
+        texts=HISTORY_TEXTS,
+        revisions=revisions,
+        steps=history_of(minutes) if target is minutes else [],
+        a=a,
+        b=b,
+        old=old,
+        new=new,
+        diff=history.diff_fields(old.fields, new.fields) if old and new else {},
+        can_edit=can(current_user, Permission.EDIT, minutes),
+        field_titles=FIELD_TITLES,
+    )
+
+
+def _revert(minutes_id: int, action, history_url: str):
+    if not FlaskForm().validate():  # only the CSRF token is posted
+        abort(400)
+    try:
+        revision = action()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code == 403:
+            abort(403)
+        flash(str(error.message), "error")
+        return redirect(history_url, 303)
+    db.session.commit()
+    if revision is None:
+        flash(_("This version is the same as the current text."), "success")
+    else:
+        flash(_("The old version is back, saved as a new version."), "success")
+    return redirect(url_for("meetings.view_minutes", minutes_id=minutes_id), 303)
+
+
+@bp.route("/minutes/<int:minutes_id>/history")
+@login_required
+def minutes_history(minutes_id: int):
+    minutes = _minutes_or_404(minutes_id, Permission.VIEW_HISTORY)
+    return _history_page(
+        minutes,
+        minutes,
+        _("Minutes: %(title)s", title=minutes.meeting.title),
+        "minutes",
+        NOTES_ENDPOINTS,
+        {"minutes_id": minutes.id},
+    )
+
+
+@bp.route("/minutes/<int:minutes_id>/revert/<int:version>", methods=["POST"])
+@login_required
+def revert_minutes(minutes_id: int, version: int):
+    minutes = _minutes_or_404(minutes_id, Permission.EDIT)
+    return _revert(
+        minutes_id,
+        lambda: services.revert_notes(acting_user(), minutes, version),
+        url_for("meetings.minutes_history", minutes_id=minutes_id),
+    )
+
+
+@bp.route("/minutes/<int:minutes_id>/sections/<int:section_id>/history")
+@login_required
+def minutes_section_history(minutes_id: int, section_id: int):
+    minutes = _minutes_or_404(minutes_id, Permission.VIEW_HISTORY)
+    section = _section_or_404(minutes, section_id)
+    return _history_page(
+        section,
+        minutes,
+        _("Minutes, item: %(title)s", title=section.agenda_item.title),
+        "minutes-section",
+        SECTION_ENDPOINTS,
+        {"minutes_id": minutes.id, "section_id": section.id},
+    )
+
+
+@bp.route(
+    "/minutes/<int:minutes_id>/sections/<int:section_id>/revert/<int:version>", methods=["POST"]
+)
+@login_required
+def revert_minutes_section(minutes_id: int, section_id: int, version: int):
+    minutes = _minutes_or_404(minutes_id, Permission.EDIT)
+    section = _section_or_404(minutes, section_id)
+    return _revert(
+        minutes_id,
+        lambda: services.revert_section(acting_user(), section, version),
+        url_for("meetings.minutes_section_history", minutes_id=minutes_id, section_id=section_id),
     )
 
 

@@ -303,3 +303,57 @@ def test_published_minutes_are_found_by_members_only(app, db):
     with app.test_request_context():
         found = run_search(reader, "zanzibarian")
     assert found.total == 1 and found.hits[0].url == f"/meetings/minutes/{minutes.id}"
+
+
+def test_a_section_has_its_history_and_an_old_version_comes_back(app, client, db):
+    minutes = started()
+    section = services.sections_in_order(minutes)[0]
+    board = factory_board()
+    services.save_section(board, section, 1, "First summary.", "")
+    services.save_section(board, section, 2, "Second summary.", "")
+    db.session.flush()
+    base = f"/meetings/minutes/{minutes.id}/sections/{section.id}"
+    login(client, board_user())
+    page = client.get(f"{base}/history", query_string={"a": 2, "b": 3}).get_data(as_text=True)
+    assert "First summary." in page and "Second summary." in page
+    response = _post(client, f"{base}/revert/2")
+    assert response.status_code == 303
+    db.session.expire_all()
+    section = db.session.get(MinutesSection, section.id)
+    assert (section.discussion, section.version) == ("First summary.", 4)
+    assert _post(client, f"{base}/revert/99").status_code == 303  # refused with a message
+    assert db.session.get(MinutesSection, section.id).version == 4
+    notes = client.get(f"/meetings/minutes/{minutes.id}/history")
+    assert notes.status_code == 200
+    reader = login(app.test_client(), member_user())
+    assert reader.get(f"{base}/history").status_code == 404
+
+
+def test_the_meeting_page_section_offers_to_start_then_to_read(app, db):
+    from flask import render_template
+
+    from portal.meetings.views_minutes import minutes_section
+
+    meeting = held_meeting()
+    board = board_user()
+    with app.test_request_context():
+        from flask_login import login_user
+
+        login_user(board)
+        html = render_template(
+            "meetings/_minutes_link.html", meeting=meeting, **minutes_section(meeting)
+        )
+        assert "Start the minutes" in html
+        started(meeting)
+        html = render_template(
+            "meetings/_minutes_link.html", meeting=meeting, **minutes_section(meeting)
+        )
+        assert "Read the minutes" in html and "Draft" in html
+    with app.test_request_context():
+        from flask_login import login_user
+
+        login_user(member_user())
+        html = render_template(
+            "meetings/_minutes_link.html", meeting=meeting, **minutes_section(meeting)
+        )
+        assert html.strip() == ""  # a member does not see draft minutes, nor may start them
