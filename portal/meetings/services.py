@@ -430,7 +430,10 @@ def electorate_members(meeting: Meeting) -> list[Member]:
 
 
 def gets_email(member: Member) -> bool:
-    return bool(member.contact_consent and address_of(member))
+    """A convocation is owed to every member: by e-mail when they have an address (whether
+    or not they show it in the directory, which is what `contact_consent` is about), else on
+    paper."""
+    return bool(address_of(member))
 
 
 def email_recipients(meeting: Meeting) -> list[Member]:

@@ -184,8 +184,9 @@ def test_a_meeting_whose_day_has_passed_cannot_be_convened_even_with_a_reason(db
 
 @pytest.fixture()
 def assembly_members(db):
-    """The general assembly's electorate: two reachable by e-mail (fr, en), one without
-    consent, one without e-mail; plus an applicant (not in the electorate)."""
+    """The general assembly's electorate: three reachable by e-mail (fr, en, and one who keeps
+    their contacts out of the directory: a convocation is owed to them all the same), two
+    without e-mail (fr, en); plus an applicant (not in the electorate)."""
     return {
         "fr": make_member(
             given="Amina",
@@ -203,12 +204,19 @@ def assembly_members(db):
             contact_consent=True,
             preferred_language="en",
         ),
-        "no_consent": make_member(
+        "not_in_directory": make_member(
+            given="Fatou",
+            family="Sow",
+            admitted_on=ADMITTED,
+            email="fatou@example.org",
+            contact_consent=False,
+            preferred_language="fr",
+        ),
+        "no_email_fr": make_member(
             given="Chloé",
             family="Petit",
             admitted_on=ADMITTED,
-            email="chloe@example.org",
-            contact_consent=False,
+            contact_consent=True,
             preferred_language="fr",
         ),
         "no_email": make_member(
@@ -234,9 +242,9 @@ def test_convocation_emails_go_to_the_reachable_electorate_in_their_language(ass
     add_item(meeting, "Accounts 2026")
     add_item(meeting, "Elect the board")
     result = services.convene_meeting(board_user(), meeting, link=link)
-    assert result == services.Convocation(emailed=2, on_paper=2)
+    assert result == services.Convocation(emailed=3, on_paper=2)
     sent = mails()
-    assert set(sent) == {"amina@example.org", "bob@example.org"}
+    assert set(sent) == {"amina@example.org", "bob@example.org", "fatou@example.org"}
     english, french = sent["bob@example.org"], sent["amina@example.org"]
     day = services.meeting_day(meeting)
     for message in (english, french):
@@ -320,7 +328,11 @@ def test_cancelling_needs_a_reason_and_tells_the_convened_members(assembly_membe
     assert meeting.state == "cancelled"
     assert services.cancel_reason(meeting) == "The hall is flooded."
     cancelled = db.session.scalars(sa.select(OutboxMessage).offset(before)).all()
-    assert {m.to_address for m in cancelled} == {"amina@example.org", "bob@example.org"}
+    assert {m.to_address for m in cancelled} == {
+        "amina@example.org",
+        "bob@example.org",
+        "fatou@example.org",
+    }
     assert all("The hall is flooded." in m.body_text for m in cancelled)
 
 
