@@ -114,7 +114,12 @@ def _check(actor, meeting: Meeting, data: ItemData, item: AgendaItem | None = No
             _l("A whole number from %(low)d to %(high)d.", low=MIN_MINUTES, high=MAX_MINUTES),
             field="planned_minutes",
         )
-    if data.presenter_id is not None and data.presenter_id not in dict(presenter_choices(meeting)):
+    same_presenter = item is not None and item.presenter_id == data.presenter_id
+    if (
+        data.presenter_id is not None
+        and not same_presenter
+        and data.presenter_id not in dict(presenter_choices(meeting))
+    ):
         raise DomainError(_l("Choose a member from the list."), field="presenter_id")
     kept = item is not None and item.proposal_id == data.proposal_id
     if (

@@ -36,7 +36,7 @@ from sqlalchemy.orm import lazyload
 
 from portal.core import audit
 from portal.core.db import utcnow
-from portal.core.errors import DomainError, NotAllowed
+from portal.core.errors import DomainError, NotAllowed, NotFound
 from portal.core.security import Permission, can
 from portal.extensions import db
 from portal.meetings.agenda import meeting_day
@@ -252,7 +252,7 @@ def _check_manager(actor, meeting: Meeting, member_id: int, weight_of: dict[int,
     if not can_manage_attendance(actor, meeting):
         raise NotAllowed(_l("Only the secretary and the board keep the attendance."))
     if member_id not in weight_of:
-        raise DomainError(_l("This person is not on the list of this meeting."))
+        raise NotFound(_l("This person is not on the list of this meeting."))
 
 
 def set_status(
@@ -281,7 +281,7 @@ def set_status(
         if holder_id == member_id:
             raise DomainError(_l("Nobody holds their own proxy."), field="holder_id")
         holder = rows.get(holder_id)
-        if holder_id not in weight_of or holder is None or holder.status != PRESENT:
+        if holder_id not in weight_of or holder is None or not is_present_at(holder, utcnow()):
             raise DomainError(_l("Choose a person who is present."), field="holder_id")
         held = sum(
             1

@@ -72,6 +72,8 @@ class AgendaSection:
                 },
             )
         presenters, proposals = self._choices
+        if item.presenter_id and item.presenter_id not in dict(presenters):
+            presenters = [(item.presenter_id, item.presenter.full_name), *presenters]
         if item.proposal_id and item.proposal_id not in dict(proposals):
             proposals = [(item.proposal_id, item.proposal.title), *proposals]
         form.set_choices(presenters, proposals)

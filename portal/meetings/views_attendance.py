@@ -100,7 +100,7 @@ class AttendanceSection:
         return [
             (other.member.id, other.member.full_name)
             for other in self.lines
-            if other.status == attendance.PRESENT
+            if self.is_here(other)
             and other.member.id != line.member.id
             and (other.member.id == current or self._held.get(other.member.id, 0) < cap)
         ]

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from portal.core.audit import AuditEntry
+from portal.core.db import local_today
 from portal.core.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.meetings import agenda
 from portal.meetings.models import AgendaItem
 from tests.conftest import csrf_token
 from tests.factories_meetings import add_item, make_meeting
-from tests.factories_members import board_user, factory_board, make_member, member_user
+from tests.factories_members import (
+    board_user,
+    factory_board,
+    make_member,
+    member_user,
+    membership_step,
+)
 from tests.factories_proposals import make_proposal
 
 HX = {"HX-Request": "true"}
@@ -213,3 +221,17 @@ def test_403_and_404(db, client, login_as):
     url = f"/meetings/{meeting.id}/agenda/items/{item.id}/remove"
     assert post(client, url).status_code == 404  # an item of another meeting
     assert client.get("/meetings/999999/agenda").status_code == 404
+
+
+def test_an_item_keeps_its_presenter_when_they_are_no_longer_active(db):
+    board = factory_board()
+    meeting = make_meeting()
+    ada = make_member(given="Ada", admitted_on=date(2025, 2, 3))
+    item = agenda.add_item(board, meeting, data(presenter_id=ada.id))
+    membership_step(ada, "suspend", on=local_today())
+    assert ada.id not in dict(agenda.presenter_choices(meeting))
+    agenda.edit_item(board, item, data(title="Accounts, again", presenter_id=ada.id))
+    assert item.presenter_id == ada.id
+    other = make_meeting()
+    with pytest.raises(DomainError):
+        agenda.add_item(board, other, data(presenter_id=ada.id))

@@ -251,3 +251,19 @@ def test_attendance_sheet_pdf(db, client, login_as):
     assert people[0].full_name in text and people[1].full_name in text
     assert "Represented" in text and "Signature" in text
     assert "2 of 2 present or represented" in text
+
+
+def test_a_holder_who_left_cannot_take_a_proxy_and_unknown_people_are_404(db, client, login_as):
+    people = board_of(2)
+    meeting = session_of()
+    board = factory_board()
+    attendance.record_arrival(board, meeting, people[0].id)
+    attendance.record_departure(board, meeting, people[0].id)
+    with pytest.raises(DomainError) as refused:
+        attendance.set_status(board, meeting, people[1].id, "represented", people[0].id)
+    assert refused.value.field == "holder_id"
+    stranger = make_member(given="Stranger", admitted_on=ADMITTED)
+    login_as(board_user())
+    url = f"/meetings/{meeting.id}/attendance/{stranger.id}/status"
+    assert post(client, url, {"status": "present"}).status_code == 404
+    assert post(client, f"/meetings/{meeting.id}/attendance/0/arrived").status_code == 404
