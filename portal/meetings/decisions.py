@@ -9,8 +9,9 @@ concurrent recordings for one body wait for each other instead of colliding.
 
 Entries are made automatically when minutes are approved (`record_minuted_decisions`): each
 section with a decision text, and each adopted poll of an agenda item, becomes one decision,
-once. Practice polls never do. `record_poll_decision` records an adopted poll on its own; the
-voting module calls nothing yet (see the report of issue 6).
+once. Practice polls never do. `record_poll_decision` records an adopted poll on its own (for
+the voting module to call once a poll is counted; it does not yet): such an entry is linked to
+the minutes at their approval instead of being recorded twice.
 
 Services take the acting user explicitly, never commit, and raise DomainError subclasses.
 """
@@ -193,6 +194,16 @@ def record_minuted_decisions(actor, minutes: Minutes) -> list[Decision]:
             )
         )
     )
+    # Votes already in the register (recorded when they were counted) now link to the minutes;
+    # their item's decision text does not make a second entry for the same decision.
+    for earlier in db.session.scalars(
+        sa.select(Decision).where(
+            Decision.agenda_item_id.in_([item.id for item in meeting.items] or [0]),
+            Decision.minutes_id.is_(None),
+        )
+    ):
+        earlier.minutes_id = minutes.id
+    db.session.flush()
     minuted_items = set(
         db.session.scalars(
             sa.select(Decision.agenda_item_id).where(Decision.minutes_id == minutes.id)

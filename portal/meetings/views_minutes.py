@@ -63,12 +63,10 @@ def minutes_section(meeting) -> dict:
 def _minutes_or_404(minutes_id: int, permission: Permission = Permission.VIEW) -> Minutes:
     """Minutes the viewer may see; an anonymous visitor is asked to log in first."""
     minutes = db.session.get(Minutes, minutes_id) if 0 < minutes_id <= MAX_ID else None
-    if (
-        minutes is not None
-        and not current_user.is_authenticated
-        and not can(current_user, Permission.VIEW, minutes)
+    if not current_user.is_authenticated and (
+        minutes is None or not can(current_user, Permission.VIEW, minutes)
     ):
-        abort(login_manager.unauthorized())
+        abort(login_manager.unauthorized())  # the same answer whether they exist or not
     return itemviews.item_or_404(Minutes, minutes_id, permission)
 
 
@@ -271,7 +269,6 @@ def _after_step(minutes_id: int, action, done_message, approve_form=None):
         if error.status_code == 403:
             abort(403)
         minutes = _minutes_or_404(minutes_id)
-        flash(str(error.message), "error")
         return render(
             "meetings/minutes.html",
             status=422,

@@ -357,3 +357,23 @@ def test_the_meeting_page_section_offers_to_start_then_to_read(app, db):
             "meetings/_minutes_link.html", meeting=meeting, **minutes_section(meeting)
         )
         assert html.strip() == ""  # a member does not see draft minutes, nor may start them
+
+
+def test_a_vote_already_in_the_register_is_linked_not_recorded_twice(db):
+    from portal.meetings.decisions import record_poll_decision
+
+    minutes = started()
+    board = factory_board()
+    first = services.sections_in_order(minutes)[0]
+    services.save_section(board, first, 1, "", "We buy a second van.")
+    poll = closed_poll(f"agenda_item:{first.agenda_item_id}")
+    counted = record_poll_decision(board, poll)
+    assert counted is not None and counted.agenda_item_id == first.agenda_item_id
+    assert record_poll_decision(board, poll) is None  # once
+    assert record_poll_decision(board, closed_poll("agenda_item:1", practice=True)) is None
+    services.submit_minutes(board, minutes)
+    services.approve_minutes(board, minutes, poll=closed_poll(f"minutes:{minutes.id}"))
+    entries = db.session.scalars(
+        sa.select(Decision).where(Decision.agenda_item_id == first.agenda_item_id)
+    ).all()
+    assert [(d.id, d.minutes_id) for d in entries] == [(counted.id, minutes.id)]
