@@ -9,7 +9,7 @@ Rules:
   present, excused, absent or represented. Represented: by a proxy holder of the list who is
   present, not oneself, holding at most the body's `proxy_cap` proxies. A person who holds
   proxies is not set to anything but present until those proxies are given to someone else.
-- "Arrived now" sets a person present from now (and clears a departure: they came back; only
+- While the meeting is in session, "Arrived now" sets a person present from now (and clears a departure: they came back; only
   the last arrival and departure are kept, each change is audited). "Left now" records the
   departure of a person present.
 - Members check themselves in while the meeting is in session (`Permission.CHECK_IN`) with the
@@ -36,7 +36,7 @@ from sqlalchemy.orm import lazyload
 
 from portal.core import audit
 from portal.core.db import utcnow
-from portal.core.errors import DomainError, NotAllowed, NotFound
+from portal.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from portal.core.security import Permission, can
 from portal.extensions import db
 from portal.meetings.agenda import meeting_day
@@ -255,6 +255,11 @@ def _check_manager(actor, meeting: Meeting, member_id: int, weight_of: dict[int,
         raise NotFound(_l("This person is not on the list of this meeting."))
 
 
+def _check_in_session(meeting: Meeting) -> None:
+    if meeting.state != "in_session":
+        raise Conflict(_l("Arrivals and departures are recorded while the meeting is in session."))
+
+
 def set_status(
     actor, meeting: Meeting, member_id: int, status: str, holder_id: int | None = None
 ) -> Attendance:
@@ -328,6 +333,7 @@ def record_arrival(actor, meeting: Meeting, member_id: int) -> Attendance:
     Raises NotAllowed, DomainError."""
     weight_of = weights(meeting)
     _check_manager(actor, meeting, member_id, weight_of)
+    _check_in_session(meeting)
     row = _row(meeting, member_id)
     if row.status == REPRESENTED:
         row.proxy_holder_id = None
@@ -350,6 +356,7 @@ def record_departure(actor, meeting: Meeting, member_id: int) -> Attendance:
     """The person left now. Raises NotAllowed, DomainError (not present)."""
     weight_of = weights(meeting)
     _check_manager(actor, meeting, member_id, weight_of)
+    _check_in_session(meeting)
     row = attendances(meeting).get(member_id)
     now = utcnow()
     if row is None or not is_present_at(row, now):

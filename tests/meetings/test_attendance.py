@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from portal.core.db import utcnow
-from portal.core.errors import DomainError, NotAllowed
+from portal.core.errors import Conflict, DomainError, NotAllowed
 from portal.meetings import attendance
 from portal.meetings.models import Attendance
 from tests.conftest import csrf_token
@@ -267,3 +267,12 @@ def test_a_holder_who_left_cannot_take_a_proxy_and_unknown_people_are_404(db, cl
     url = f"/meetings/{meeting.id}/attendance/{stranger.id}/status"
     assert post(client, url, {"status": "present"}).status_code == 404
     assert post(client, f"/meetings/{meeting.id}/attendance/0/arrived").status_code == 404
+
+
+def test_arrivals_only_in_session_but_statuses_before(db):
+    people = board_of(2)
+    meeting = make_meeting(state="convened")
+    board = factory_board()
+    attendance.set_status(board, meeting, people[0].id, "excused")  # told in advance
+    with pytest.raises(Conflict):
+        attendance.record_arrival(board, meeting, people[1].id)
