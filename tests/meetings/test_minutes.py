@@ -201,6 +201,11 @@ def test_whole_workflow_for_board_member_and_anonymous_visitor(app, client, db):
     )
     decision = db.session.scalar(sa.select(Decision).where(Decision.minutes_id == minutes.id))
     assert decision is not None and decision.text == "The board buys a second van."
+    page = member.get(f"/meetings/decisions/{decision.id}").get_data(as_text=True)
+    assert f'href="/meetings/minutes/{minutes.id}"' in page
+    assert f'href="/meetings/{meeting.id}"' in page
+    pdf = outsider.get(f"{url}/minutes.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
 
 def test_published_minutes_that_are_not_public_need_a_login(app, client, db):
