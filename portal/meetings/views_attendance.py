@@ -3,6 +3,7 @@ the live quorum line and the attendance sheet (PDF)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -81,6 +82,10 @@ class AttendanceSection:
     def time_of(moment) -> str:
         return format_time(moment, "short") if moment else ""
 
+    @cached_property
+    def quorum_digest(self) -> str:
+        return digest(self.quorum.line)
+
     def is_here(self, line: attendance.Line) -> bool:
         return line.attendance is not None and attendance.is_present_at(line.attendance, utcnow())
 
@@ -130,6 +135,18 @@ class AttendanceSection:
             input_.id = f"{prefix}-{input_.name}"
             input_.label.field_id = input_.id
         return form
+
+
+def digest(text: str) -> str:
+    """A short fingerprint of what a polled live region shows."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def unchanged():
+    """204: what the client shows is still right (htmx does not swap)."""
+    response = make_response("", 204)
+    response.vary.add("HX-Request")
+    return response
 
 
 @page_section
@@ -183,9 +200,13 @@ def show_attendance(meeting_id: int):
 @bp.route("/<int:meeting_id>/quorum")
 @login_required
 def show_quorum(meeting_id: int):
-    """The quorum line alone (polled every 10 seconds by the attendance section)."""
+    """The quorum line alone (polled every 10 seconds by the attendance section). Unchanged
+    since the client's `seen` digest: 204, and htmx leaves the live region alone (a screen
+    reader would otherwise read the same line again every 10 seconds)."""
     meeting = meeting_or_404(meeting_id)
     section = AttendanceSection(meeting, acting_user())
+    if request.args.get("seen") == section.quorum_digest:
+        return unchanged()
     return render(
         "meetings/_attendance_quorum.html",
         fragment="meetings/_attendance_quorum.html",

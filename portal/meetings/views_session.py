@@ -21,6 +21,7 @@ from portal.meetings import attendance, bp, session
 from portal.meetings.forms_session import CurrentItemForm, OpenPollForm
 from portal.meetings.models import AgendaItem, ItemKind, Meeting
 from portal.meetings.sections import meeting_or_404, page_section
+from portal.meetings.views_attendance import digest, unchanged
 from portal.voting import services as voting
 from portal.voting.models import Poll
 from portal.voting.views import VOTE_TITLES
@@ -62,6 +63,11 @@ class SessionSection:
     @cached_property
     def speaker(self):
         return session.speaker(self.meeting)
+
+    @cached_property
+    def queue_digest(self) -> str:
+        speaker = self.speaker.id if self.speaker else 0
+        return digest(f"{speaker}:{','.join(str(r.id) for r in self.queue)}")
 
     @cached_property
     def me(self):
@@ -180,9 +186,12 @@ def show_session(meeting_id: int):
 @bp.route("/<int:meeting_id>/session/queue")
 @login_required
 def show_speakers(meeting_id: int):
-    """The speaking queue alone (polled every 10 seconds by the session section)."""
+    """The speaking queue alone (polled every 10 seconds by the session section); 204 when
+    unchanged since the client's `seen` digest (see `show_quorum`)."""
     meeting = meeting_or_404(meeting_id)
     section = SessionSection(meeting, acting_user())
+    if request.args.get("seen") == section.queue_digest:
+        return unchanged()
     return render(
         "meetings/_speak_queue.html",
         fragment="meetings/_speak_queue.html",

@@ -4,6 +4,7 @@ weights, self check-in with the code, the live quorum line and the attendance sh
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -199,7 +200,11 @@ def test_secretary_sets_statuses_and_sees_the_quorum(db, client, login_as):
     assert "1 of 2 present or represented — quorum (50 %) reached" in html
     assert 'aria-live="polite"' in html
     quorum = client.get(f"/meetings/{meeting.id}/quorum", headers=HX)
-    assert "1 of 2 present or represented" in quorum.get_data(as_text=True)
+    shown = quorum.get_data(as_text=True)
+    assert "1 of 2 present or represented" in shown
+    seen = re.search(r'name="seen" value="([0-9a-f]+)"', shown).group(1)
+    same = client.get(f"/meetings/{meeting.id}/quorum?seen={seen}", headers=HX)
+    assert same.status_code == 204  # unchanged: the live region is not read again
     # A holder who is not present: 422, the choice kept, nothing saved.
     url = f"/meetings/{meeting.id}/attendance/{people[0].id}/status"
     response = post(client, url, {"status": "represented", "holder_id": str(people[1].id)}, HX)
@@ -213,6 +218,9 @@ def test_secretary_sets_statuses_and_sees_the_quorum(db, client, login_as):
         post(client, f"/meetings/{meeting.id}/attendance/{people[1].id}/arrived").status_code == 302
     )
     assert attendance.quorum_state(meeting).present == 2
+    changed = client.get(f"/meetings/{meeting.id}/quorum?seen={seen}", headers=HX)
+    assert changed.status_code == 200
+    assert "2 of 2 present or represented" in changed.get_data(as_text=True)
 
 
 def test_member_checks_in_over_http(db, client, login_as):

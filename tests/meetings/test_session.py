@@ -3,6 +3,7 @@ first), polls opened from a decision item and their count in the room."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -235,6 +236,12 @@ def test_member_asks_to_speak_over_http(db, client, login_as):
     assert "You are on the list to speak." in response.get_data(as_text=True)
     assert post(client, f"/meetings/{meeting.id}/session/speak", headers=HX).status_code == 422
     queue = client.get(f"/meetings/{meeting.id}/session/queue", headers=HX)
-    assert ada.full_name in queue.get_data(as_text=True)
+    shown = queue.get_data(as_text=True)
+    assert ada.full_name in shown
+    seen = re.search(r'name="seen" value="([0-9a-f]+)"', shown).group(1)
+    url = f"/meetings/{meeting.id}/session/queue?seen={seen}"
+    assert client.get(url, headers=HX).status_code == 204
+    post(client, f"/meetings/{meeting.id}/session/withdraw", headers=HX)
+    assert client.get(url, headers=HX).status_code == 200
     assert post(client, f"/meetings/{meeting.id}/session/floor").status_code == 403
     assert post(client, f"/meetings/{meeting.id}/session/next").status_code == 403
