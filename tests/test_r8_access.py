@@ -28,6 +28,16 @@ from portal.core.history import Revision
 from portal.core.security import LocalRole, LocalRoleGrant, grant_local_role, shareable_roles
 from portal.core.workflow import WorkflowHistory
 from portal.extensions import db
+from portal.meetings import decisions, minutes
+from portal.meetings.models import (
+    AgendaItem,
+    Attendance,
+    Decision,
+    Meeting,
+    Minutes,
+    MinutesSection,
+    SpeakingRequest,
+)
 from portal.members.bodies import BodyData, create_body
 from portal.members.models import Body, Mandate, Member, MemberCategory, MembershipEvent
 from portal.proposals import amendments, attachments, comments
@@ -43,7 +53,8 @@ from portal.voting.models import Ballot, Participation, Poll, Proxy
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_user
 from tests.factories_content import make_page
-from tests.factories_members import make_mandate, make_member, membership_step
+from tests.factories_meetings import add_item, make_meeting
+from tests.factories_members import board_body, make_mandate, make_member, membership_step
 from tests.factories_proposals import make_proposal
 from tests.factories_voting import make_poll, open_poll_for, voter
 
@@ -76,6 +87,11 @@ class World:
     draft_comment: ProposalComment  # on the draft proposal
     draft_attachment: ProposalAttachment  # on the draft proposal
     amendment: ProposalAmendment  # on a submitted proposal of `owner` (tried under the draft's id)
+    planned_meeting: Meeting  # planned by `owner`: only the board and administrators see it
+    planned_item: AgendaItem  # on its agenda
+    draft_minutes: Minutes  # of a closed meeting, being written: the board and administrators
+    draft_section: MinutesSection  # a section of those minutes
+    decision: Decision  # in the register: every member reads it, visitors do not
 
 
 @dataclass(frozen=True)
@@ -146,6 +162,31 @@ ID_ARGUMENTS: dict[str, IdArgument] = {
     "amendment_id": IdArgument(
         "a change proposed to another proposal (asked for under the hidden draft's address)",
         lambda w, role: None if role == "admin" else w.amendment.id,
+        MISSING_ID,
+    ),
+    "meeting_id": IdArgument(
+        "a meeting the board is still planning",
+        lambda w, role: None if role in ("admin", "board") else w.planned_meeting.id,
+        MISSING_ID,
+    ),
+    "item_id": IdArgument(
+        "an item on the agenda of that meeting",
+        lambda w, role: None if role in ("admin", "board") else w.planned_item.id,
+        MISSING_ID,
+    ),
+    "minutes_id": IdArgument(
+        "minutes the secretary is still writing",
+        lambda w, role: None if role in ("admin", "board") else w.draft_minutes.id,
+        MISSING_ID,
+    ),
+    "section_id": IdArgument(
+        "a section of those minutes",
+        lambda w, role: None if role in ("admin", "board") else w.draft_section.id,
+        MISSING_ID,
+    ),
+    "decision_id": IdArgument(
+        "a decision in the register (members read it; a visitor does not)",
+        lambda w, role: w.decision.id if role == "anonymous" else None,
         MISSING_ID,
     ),
     "version": IdArgument(
@@ -282,6 +323,50 @@ def _form_data(endpoint: str, world: World) -> dict[str, str]:
         "proposals.withdraw_amendment": {},
         "proposals.start_amendment_vote": {"majority": "simple", "secret": "y"},
         "proposals.settle_amendment_vote": {},
+        "meetings.edit_meeting": {
+            "title": "Defaced",
+            "body_id": "1",
+            "kind": "ordinary_ga",
+            "day": "2030-01-01",
+            "start": "18:00",
+            "place": "Elsewhere",
+        },
+        "meetings.transition_meeting": {"transition": "cancel", "comment": "let me"},
+        "meetings.convene_meeting": {"override_reason": "let me"},
+        "meetings.add_agenda_item": {"title": "Defaced", "kind": "decision"},
+        "meetings.edit_agenda_item": {"title": "Defaced", "kind": "decision"},
+        "meetings.move_agenda_item": {"direction": "up"},
+        "meetings.remove_agenda_item": {},
+        "meetings.set_attendance_status": {"status": "present"},
+        "meetings.record_arrival": {},
+        "meetings.record_departure": {},
+        "meetings.check_in": {"code": "KM4P7Q"},
+        "meetings.set_current_item": {"item_id": str(world.planned_item.id)},
+        "meetings.next_item": {},
+        "meetings.give_floor": {},
+        "meetings.ask_to_speak": {},
+        "meetings.withdraw_from_speaking": {},
+        "meetings.open_item_poll": {"where": "room"},
+        "meetings.record_item_count": {"count:yes": "1"},
+        "meetings.start_minutes": {},
+        "meetings.edit_minutes": {"version": "1", "notes": "Defaced."},
+        "meetings.edit_minutes_section": {
+            "version": "1",
+            "discussion": "Defaced.",
+            "decision_text": "Defaced.",
+        },
+        "meetings.add_minutes_sections": {},
+        "meetings.revert_minutes": {},
+        "meetings.revert_minutes_section": {},
+        "meetings.transition_minutes": {"transition": "submit"},
+        "meetings.approve_minutes": {"poll_id": str(world.draft_poll.id), "item_id": ""},
+        "meetings.publish_minutes": {"public": "y"},
+        "meetings.follow_up_decision": {
+            "status": "done",
+            "responsible": "",
+            "due": "",
+            "note": "Defaced.",
+        },
     }.get(endpoint)
 
 
@@ -338,6 +423,34 @@ FORM_DATA_ENDPOINTS = {
     "proposals.withdraw_amendment",
     "proposals.start_amendment_vote",
     "proposals.settle_amendment_vote",
+    "meetings.edit_meeting",
+    "meetings.transition_meeting",
+    "meetings.convene_meeting",
+    "meetings.add_agenda_item",
+    "meetings.edit_agenda_item",
+    "meetings.move_agenda_item",
+    "meetings.remove_agenda_item",
+    "meetings.set_attendance_status",
+    "meetings.record_arrival",
+    "meetings.record_departure",
+    "meetings.check_in",
+    "meetings.set_current_item",
+    "meetings.next_item",
+    "meetings.give_floor",
+    "meetings.ask_to_speak",
+    "meetings.withdraw_from_speaking",
+    "meetings.open_item_poll",
+    "meetings.record_item_count",
+    "meetings.start_minutes",
+    "meetings.edit_minutes",
+    "meetings.edit_minutes_section",
+    "meetings.add_minutes_sections",
+    "meetings.revert_minutes",
+    "meetings.revert_minutes_section",
+    "meetings.transition_minutes",
+    "meetings.approve_minutes",
+    "meetings.publish_minutes",
+    "meetings.follow_up_decision",
 }
 
 
@@ -408,6 +521,15 @@ def build_world(role: str) -> World:
         owner, draft_proposal, "plan.pdf", b"%PDF-1.4 the plan"
     )
     submitted = make_proposal(owner, title="Submitted proposal", state="submitted")
+    planned_meeting = make_meeting(board_body(), owner=owner, title="Planned board meeting")
+    planned_item = add_item(planned_meeting, "Secret budget", kind="decision")
+    closed_meeting = make_meeting(board_body(), owner=owner, state="closed", days_ahead=-3)
+    add_item(closed_meeting, "Accounts", kind="decision")
+    draft_minutes = minutes.start_minutes(owner, closed_meeting)
+    draft_section = draft_minutes.sections[0]
+    decision = decisions.record_decision(
+        owner, board_body(), "Buy a van", "The board buys a van.", date(2026, 3, 2)
+    )
     amendment = amendments.propose_amendment(
         bystander,
         submitted,
@@ -431,6 +553,11 @@ def build_world(role: str) -> World:
         draft_comment,
         draft_attachment,
         amendment,
+        planned_meeting,
+        planned_item,
+        draft_minutes,
+        draft_section,
+        decision,
     )
 
 
@@ -521,6 +648,31 @@ def snapshot(world: World) -> dict:
         ),
         "amendments": sorted(
             (a.id, a.state, a.text) for a in db.session.scalars(sa.select(ProposalAmendment))
+        ),
+        "meetings": sorted(
+            (m.id, m.title, m.state, m.place, m.starts_at, m.current_item_id, m.check_in_code)
+            for m in db.session.scalars(sa.select(Meeting))
+        ),
+        "agenda": sorted(
+            (i.id, i.meeting_id, i.title, i.position, i.kind)
+            for i in db.session.scalars(sa.select(AgendaItem))
+        ),
+        "attendance": sorted(
+            (a.meeting_id, a.member_id, a.status, a.arrived_at, a.left_at)
+            for a in db.session.scalars(sa.select(Attendance))
+        ),
+        "speakers": count(SpeakingRequest),
+        "minutes": sorted(
+            (m.id, m.state, m.notes, m.version, m.is_public, m.approval_poll_id)
+            for m in db.session.scalars(sa.select(Minutes))
+        ),
+        "sections": sorted(
+            (s.id, s.discussion, s.decision_text, s.version)
+            for s in db.session.scalars(sa.select(MinutesSection))
+        ),
+        "decisions": sorted(
+            (d.id, d.reference, d.follow_status, d.follow_note)
+            for d in db.session.scalars(sa.select(Decision))
         ),
         "supports": count(ProposalSupport),
         "participations": count(Participation),
