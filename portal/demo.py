@@ -17,6 +17,7 @@ from portal.accounts.passwords import verify_password
 from portal.content.demo import load_demo_pages
 from portal.core.cli import portal_cli
 from portal.extensions import db
+from portal.meetings.demo import load_demo_meetings
 from portal.members.demo import load_demo_register
 from portal.voting.demo import load_demo_votes
 
@@ -106,6 +107,7 @@ def demo_command(if_empty: bool) -> None:
         pages = load_demo_pages(admin) if admin is not None else 0
         register = load_demo_register()
         votes = load_demo_votes()
+        meetings = load_demo_meetings()
         db.session.commit()
         click.echo(f"Demo data: {created} people and {pages} pages created.")
         click.echo(
@@ -114,6 +116,10 @@ def demo_command(if_empty: bool) -> None:
         )
         click.echo(
             f"Votes: {votes.polls} polls with {votes.ballots} ballots, {votes.proposals} proposals."
+        )
+        click.echo(
+            f"Meetings: {meetings.meetings} meetings (minutes of {meetings.published} published), "
+            f"{meetings.decisions} decisions."
         )
     demo_admin = db.session.scalar(sa.select(User).where(User.username == DEMO_LOGINS[0][0]))
     if demo_admin is not None and verify_password(demo_admin.password_hash, DEMO_PASSWORD):

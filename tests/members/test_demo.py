@@ -116,3 +116,51 @@ def test_demo_votes_and_proposals(app, db):
     assert hands.result["participation"] == 30
     election = polls["Delegates to the workers' council"]
     assert election.state == "closed" and len(election.result["winners"]) == 2
+
+
+def test_demo_meetings_minutes_and_decisions(app, db):
+    from portal.core.db import local_today
+    from portal.meetings import minutes as minutes_services
+    from portal.meetings.models import Decision, Meeting, Minutes
+
+    result = run_demo(app)
+    assert "Meetings: 2 meetings (minutes of 1 published), 3 decisions." in result.output
+    meetings = {m.kind: m for m in db.session.scalars(sa.select(Meeting))}
+    assembly = meetings["ordinary_ga"]
+    assert assembly.state == "closed" and assembly.starts_at < assembly.closed_at
+    assert minutes_services.meeting_day(assembly).isoformat() == "2026-06-20"
+    assert (minutes_services.meeting_day(assembly) - assembly.convened_at.date()).days >= 15
+    assert [i.kind for i in assembly.items] == ["decision", "decision", "information", "discussion"]
+
+    record = db.session.scalar(sa.select(Minutes).where(Minutes.meeting_id == assembly.id))
+    assert record.state == "published" and not record.is_public
+    assert record.approval_poll_id is not None and record.approved_at is not None
+    sections = minutes_services.sections_in_order(record)
+    assert len(sections) == 4 and all(s.discussion for s in sections)
+    report = minutes_services.report(record)
+    assert report.attendance.excused == 2 and report.attendance.represented == 1
+    assert report.attendance.present > report.attendance.absent and report.quorum.reached
+    assert all(p.result["verdict"] == "adopted" for ps in report.polls.values() for p in ps)
+    assert len(report.polls) == 2
+
+    decided = db.session.scalars(
+        sa.select(Decision).where(Decision.minutes_id == record.id).order_by(Decision.number)
+    ).all()
+    assert [d.title for d in decided] == [
+        "Accounts 2025",
+        "Discharge of the board for 2025",
+        "The summer meal",
+    ]
+    numbers = [d.number for d in decided]
+    assert numbers == list(range(numbers[0], numbers[0] + 3))
+    assert all(d.reference == f"GA-2026-{d.number:02d}" for d in decided)
+    all_ga = db.session.scalars(
+        sa.select(Decision.reference).where(Decision.body_id == assembly.body_id)
+    ).all()
+    assert "GA-2026-01" in all_ga and len(all_ga) == len(set(all_ga))
+    assert {d.decided_on.isoformat() for d in decided} == {"2026-06-20"}
+    assert {d.follow_status for d in decided} == {"done", "in_progress"}
+
+    board = meetings["board"]
+    assert board.state == "convened" and len(board.items) == 3
+    assert 10 <= minutes_services.meeting_day(board).toordinal() - local_today().toordinal() <= 20
