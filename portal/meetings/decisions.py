@@ -9,9 +9,9 @@ concurrent recordings for one body wait for each other instead of colliding.
 
 Entries are made automatically when minutes are approved (`record_minuted_decisions`): each
 section with a decision text, and each adopted poll of an agenda item, becomes one decision,
-once. Practice polls never do. `record_poll_decision` records an adopted poll on its own (for
-the voting module to call once a poll is counted; it does not yet): such an entry is linked to
-the minutes at their approval instead of being recorded twice.
+once. Practice polls never do. `record_poll_decision` records an adopted poll on its own (the
+voting module calls it when it counts a poll): such an entry is linked to the minutes at their
+approval instead of being recorded twice.
 
 Services take the acting user explicitly, never commit, and raise DomainError subclasses.
 """
@@ -161,10 +161,15 @@ def record_poll_decision(actor, poll) -> Decision | None:
         sa.select(Decision.id).where(Decision.poll_id == poll.id)
     ):
         return None
-    item = None
-    if poll.subject_key and poll.subject_key.startswith("agenda_item:"):
-        item_id = poll.subject_key.partition(":")[2]
-        item = db.session.get(AgendaItem, int(item_id)) if item_id.isdigit() else None
+    item = proposal_id = None
+    kind, _sep, key = (poll.subject_key or "").partition(":")
+    key_id = int(key) if key.isascii() and key.isdigit() and len(key) < 10 else None
+    if kind == "agenda_item" and key_id is not None:
+        item = db.session.get(AgendaItem, key_id)
+    elif kind == "proposal" and key_id is not None:
+        from portal.proposals.models import Proposal
+
+        proposal_id = db.session.scalar(sa.select(Proposal.id).where(Proposal.id == key_id))
     decided = poll.closed_at.date() if poll.closed_at else local_today()
     return record_decision(
         actor,
@@ -175,7 +180,7 @@ def record_poll_decision(actor, poll) -> Decision | None:
         meeting=item.meeting if item is not None else None,
         item=item,
         poll=poll,
-        proposal=item.proposal_id if item is not None else None,
+        proposal=item.proposal_id if item is not None else proposal_id,
     )
 
 

@@ -352,7 +352,13 @@ def close_poll(actor, poll: Poll, link=None) -> Poll:
 
     `link(poll)` gives the results' address for the e-mails to the electorate. A poll counted
     in the room closes once its counts are entered (else DomainError).
+
+    An adopted poll that is not practice enters the decisions register now, once
+    (`meetings.decisions.record_poll_decision`); the approval of the minutes later links that
+    entry to them instead of recording it again.
     """
+    from portal.meetings.decisions import record_poll_decision  # meetings imports voting
+
     _lock(poll)
     if poll.in_room and poll.state == "open" and poll.present_count is None:
         raise DomainError(_l("Enter the counts from the room before closing the vote."))
@@ -368,6 +374,8 @@ def close_poll(actor, poll: Poll, link=None) -> Poll:
         verdict=poll.result.get("verdict"),
         participation=poll.result.get("participation"),
     )
+    if not poll.practice and poll.result.get("verdict") == "adopted":
+        record_poll_decision(actor, poll)
     if link is not None:
         notify.poll_results(poll, link)
     return poll
