@@ -14,12 +14,14 @@ scroll sideways.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
 from portal.accounts.models import Role
 from portal.core.db import utcnow
@@ -295,3 +297,6 @@ def test_secretary_runs_the_meeting_chair_publishes_member_reads_the_minutes(
     assert response.status == 200
     assert response.headers["content-type"].startswith("application/pdf")
     assert response.body()[:5] == b"%PDF-"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages)
+    text = " ".join(text.split())
+    assert "Ysolde Quillfeather" in text and "cooperative seller" in text
