@@ -14,10 +14,13 @@ Rules:
 - The count of an in-room poll opened from an item takes the number of people present from
   the attendance (`votes_in_room`: the people present now and those they represent, since a
   holder raises a hand for each proxy); the manager enters only the hands per answer.
-- Electronic polls: the voting module freezes the body's whole electorate of the day when it
-  opens a poll. Where the body says that only members present vote in meetings
-  (`meeting_votes_present_only`), the portal cannot narrow that list yet; the session section
-  says so, and recommends a count in the room.
+- Who votes: where the body says that only members present vote in meetings
+  (`meeting_votes_present_only`), the poll's electorate is frozen at its opening as the people
+  present at that moment and those they represent (`electors_now`), with their weights; people
+  arriving later do not vote in it. On the portal, the holder of a represented person votes
+  for them: a proxy for this poll is given at the opening from the attendance's holder (the
+  attendance already keeps the body's limit of proxies per holder). Otherwise the body's whole
+  electorate of the day votes, present or not.
 
 Services take the acting user explicitly, never commit, and raise DomainError subclasses.
 """
@@ -37,6 +40,7 @@ from portal.core.security import Permission, can
 from portal.extensions import db
 from portal.meetings import attendance
 from portal.meetings.models import AgendaItem, ItemKind, Meeting, SpeakingRequest
+from portal.members.bodies import Voter
 from portal.members.models import Member
 from portal.voting import services as voting
 from portal.voting.models import Poll
@@ -235,6 +239,10 @@ def open_item_poll(actor, meeting: Meeting, item: AgendaItem, *, in_room: bool) 
         raise DomainError(_l("Only a decision item is voted on."))
     if any(poll.state == "open" for poll in polls_of_item(item)):
         raise DomainError(_l("A vote on this item is already open."))
+    present_only = bool(meeting.body.meeting_votes_present_only)
+    electors, holders = electors_now(meeting) if present_only else (None, {})
+    if present_only and not electors:
+        raise DomainError(_l("Nobody is checked in: record who is here first."))
     poll = voting.create_poll(
         actor,
         voting.PollData(
@@ -248,7 +256,12 @@ def open_item_poll(actor, meeting: Meeting, item: AgendaItem, *, in_room: bool) 
             in_room=in_room,
         ),
     )
-    voting.open_poll(actor, poll)
+    voting.open_poll(actor, poll, electors=electors)
+    if not in_room:  # in the room, the holder raises a hand for each proxy
+        for principal_id, holder_id in holders.items():
+            voting.give_proxy(
+                actor, poll, db.session.get(Member, principal_id), db.session.get(Member, holder_id)
+            )
     audit.record(
         actor,
         "meeting.poll_opened",
@@ -256,8 +269,28 @@ def open_item_poll(actor, meeting: Meeting, item: AgendaItem, *, in_room: bool) 
         object_key=meeting.object_key,
         poll_id=poll.id,
         in_room=in_room,
+        present_only=present_only,
     )
     return poll
+
+
+def electors_now(
+    meeting: Meeting, at: datetime | None = None
+) -> tuple[list[Voter], dict[int, int]]:
+    """Who votes in this meeting at `at` (now by default) when only people present vote: the
+    people present and those represented by a holder present, with their weights on the
+    meeting's list; and the represented people's holders (principal id → holder id)."""
+    at = at or utcnow()
+    weight_of = attendance.weights(meeting)
+    rows = [row for row in attendance.attendances(meeting).values() if row.member_id in weight_of]
+    present = {row.member_id for row in rows if attendance.is_present_at(row, at)}
+    holders = {
+        row.member_id: row.proxy_holder_id
+        for row in rows
+        if row.status == attendance.REPRESENTED and row.proxy_holder_id in present
+    }
+    voters = [Voter(m, weight_of[m]) for m in sorted(present | set(holders))]
+    return voters, holders
 
 
 def record_item_count(

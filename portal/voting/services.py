@@ -322,8 +322,14 @@ def _lock(poll: Poll, *, share: bool = False) -> None:
 # --- Opening, closing ------------------------------------------------------------------------------
 
 
-def open_poll(actor, poll: Poll, link=None) -> Poll:
+def open_poll(
+    actor, poll: Poll, link=None, electors: list[body_services.Voter] | None = None
+) -> Poll:
     """Open the vote: the body's electorate of today is frozen for this poll, with weights.
+
+    `electors`: freeze only these people instead (a meeting where only those present vote);
+    each must be in the body's electorate of today, and keeps the weight it has there (else
+    DomainError); a person given twice counts once.
 
     `link(poll)` gives the poll's address for the e-mails to the electorate (none without it;
     none for a poll counted in the room: people vote there, not on the portal).
@@ -332,7 +338,21 @@ def open_poll(actor, poll: Poll, link=None) -> Poll:
     voters = body_services.electorate(poll.body, local_today())
     if not voters:
         raise DomainError(_l("Nobody can vote in this body today. Check its members first."))
-    apply_transition(poll, "open", actor, electorate=len(voters))
+    if electors is not None:
+        weight_of = {v.member_id: v.weight for v in voters}
+        chosen = list(dict.fromkeys(v.member_id for v in electors))
+        if not chosen:
+            raise DomainError(_l("Nobody is here to vote."))
+        if any(member_id not in weight_of for member_id in chosen):
+            raise DomainError(_l("Someone on the list cannot vote in this body today."))
+        voters = [body_services.Voter(m, weight_of[m]) for m in sorted(chosen)]
+    apply_transition(
+        poll,
+        "open",
+        actor,
+        electorate=len(voters),
+        **({"electors_chosen": True} if electors is not None else {}),
+    )
     db.session.execute(
         sa.insert(PollElector),
         [{"poll_id": poll.id, "member_id": v.member_id, "weight": v.weight} for v in voters],

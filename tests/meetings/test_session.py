@@ -171,9 +171,11 @@ def test_poll_opened_from_a_decision_item(db):
         session.record_item_count(chair, meeting, poll, {"yes": 4})
 
 
-def test_electronic_poll_goes_to_the_whole_electorate(db):
+def test_electronic_poll_goes_to_the_whole_electorate_where_everyone_votes(db):
     ada, *absent = board_of(3)
     meeting = in_session([ada])
+    # Else only those present vote: tests/meetings/test_present_electorate.py
+    meeting.body.meeting_votes_present_only = False
     item = add_item(meeting, "Accounts 2026", kind="decision")
     poll = session.open_item_poll(factory_board(), meeting, item, in_room=False)
     assert not poll.in_room and poll.secret
@@ -200,7 +202,7 @@ def test_session_over_http(db, client, login_as):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Now: Accounts 2026" in html and "Open the vote" in html
-    assert "A vote on the portal is open to every member of the body" in html
+    assert "only people present vote: the vote is for the people here when it opens" in html
     url = f"/meetings/{meeting.id}/session/items/{item.id}/poll"
     assert post(client, url, {"where": "elsewhere"}, HX).status_code == 422
     response = post(client, url, {"where": "room"}, HX)
