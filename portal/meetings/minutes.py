@@ -7,6 +7,8 @@ reading a page.
 
 Approval links the decision that approved them: a closed, adopted, non-practice poll of the
 board whose subject is these minutes, or an agenda item of a later meeting of the same body.
+The board puts submitted minutes to such a vote from their page (`put_minutes_to_vote`: a named
+yes/no/abstain poll of the board body, opened at once; one open at a time).
 Approving records the minuted decisions in the register. Publishing makes them readable by
 every member, and by anyone when marked public.
 
@@ -283,6 +285,100 @@ def approval_polls(minutes: Minutes) -> list:
         .where(Poll.subject_key == f"minutes:{minutes.id}", Poll.state == "closed")
         .order_by(Poll.id.desc())
     ).all()
+
+
+def board_body():
+    """The body that approves minutes by a vote: the (first active) body of kind board."""
+    from portal.members.models import Body, BodyKind
+
+    return db.session.scalar(
+        sa.select(Body)
+        .where(Body.kind == BodyKind.BOARD.value, Body.active.is_(True))
+        .order_by(Body.id)
+        .limit(1)
+    )
+
+
+def minutes_polls(minutes: Minutes) -> list:
+    """Every poll about these minutes (subject "minutes:<id>"), newest first."""
+    from portal.voting.models import Poll
+
+    return db.session.scalars(
+        sa.select(Poll).where(Poll.subject_key == minutes.object_key).order_by(Poll.id.desc())
+    ).all()
+
+
+def adopted_approval_poll(minutes: Minutes):
+    """The newest closed, adopted, non-practice board poll about these minutes, or None."""
+    for poll in approval_polls(minutes):
+        if (
+            not poll.practice
+            and poll.body.kind == "board"
+            and (poll.result or {}).get("verdict") == "adopted"
+        ):
+            return poll
+    return None
+
+
+def put_minutes_to_vote(actor, minutes: Minutes, link=None):
+    """Prepare and open a named yes/no/abstain poll of the board: "Approve the minutes of …",
+    subject "minutes:<id>". Once closed and adopted, it approves them (`approve_minutes`).
+
+    `link(poll)` gives the poll's address for the e-mails to the board.
+
+    Raises NotAllowed without Review on the minutes (or without Manage polls); DomainError when
+    the minutes are not submitted, a vote about them is open or has adopted them, or there is
+    no board."""
+    from portal.voting import services as voting
+
+    if not can(actor, Permission.REVIEW, minutes):
+        raise NotAllowed(_l("Only the board puts the minutes to a vote."))
+    query = sa.select(Minutes.state).where(Minutes.id == minutes.id)
+    if db.session.get_bind().dialect.name == "postgresql":  # two clicks at once: one vote
+        query = query.with_for_update()
+    if db.session.execute(query).scalar_one() != minutes.state:
+        db.session.refresh(minutes)
+    if minutes.state != "submitted":
+        raise DomainError(_l("Only submitted minutes are put to a vote."))
+    polls = minutes_polls(minutes)
+    if any(poll.state == "open" for poll in polls):
+        raise DomainError(_l("A vote about these minutes is already open."))
+    if adopted_approval_poll(minutes) is not None:
+        raise DomainError(
+            _l("The board has already adopted these minutes by a vote: record the approval.")
+        )
+    body = board_body()
+    if body is None:
+        raise DomainError(_l("There is no board to vote on the minutes."))
+    title = str(_l("Approve the minutes of %(title)s", title=minutes.meeting.title))
+    if len(title) > voting.MAX_TITLE:
+        title = title[: voting.MAX_TITLE - 1] + "…"
+    poll = voting.create_poll(
+        actor,
+        voting.PollData(
+            title=title,
+            body_id=body.id,
+            method="yes_no_abstain",
+            question=str(
+                _l(
+                    "Do you approve the minutes of %(title)s, as submitted?",
+                    title=minutes.meeting.title,
+                )
+            )[: voting.MAX_QUESTION],
+            secret=False,
+            majority=body.default_majority,
+            subject_key=minutes.object_key,
+        ),
+    )
+    voting.open_poll(actor, poll, link)
+    audit.record(
+        actor,
+        "minutes.put_to_vote",
+        f"minutes {minutes.id} put to a board vote (poll {poll.id})",
+        object_key=minutes.object_key,
+        poll_id=poll.id,
+    )
+    return poll
 
 
 def publish_minutes(actor, minutes: Minutes, public: bool):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -78,7 +78,9 @@ def _section_or_404(minutes: Minutes, section_id: int) -> MinutesSection:
 
 
 def _approve_form(minutes: Minutes, form: ApproveForm | None = None) -> ApproveForm:
-    form = form or ApproveForm(formdata=None)
+    if form is None:  # first showing: the board vote that adopted them, when there is one
+        adopted = services.adopted_approval_poll(minutes)
+        form = ApproveForm(formdata=None, data={"poll_id": str(adopted.id) if adopted else ""})
     form.poll_id.choices = [SelectChoice("", _("No vote"))] + [
         SelectChoice(str(p.id), p.title) for p in services.approval_polls(minutes)
     ]
@@ -92,7 +94,15 @@ def _approve_form(minutes: Minutes, form: ApproveForm | None = None) -> ApproveF
 def _status_context(minutes: Minutes, error_message=None, approve_form=None) -> dict:
     steps = [t for t in available_transitions(minutes, current_user) if t.name in FORM_STEPS]
     may_review = can(current_user, Permission.REVIEW, minutes)
+    votes = services.minutes_polls(minutes) if may_review else []
     return {
+        "minutes_votes": votes,
+        "vote_form": FlaskForm(formdata=None)
+        if may_review
+        and minutes.state == "submitted"
+        and not any(poll.state == "open" for poll in votes)
+        and services.adopted_approval_poll(minutes) is None
+        else None,
         "minutes": minutes,
         "steps": steps,
         "recent": history_of(minutes)[-5:],
@@ -347,6 +357,24 @@ def approve_minutes(minutes_id: int):
         lambda: services.approve_minutes(acting_user(), minutes, poll=poll, item=item),
         _("The approval is recorded. The decisions are in the register."),
         approve_form=form,
+    )
+
+
+@bp.route("/minutes/<int:minutes_id>/vote", methods=["POST"])
+@login_required
+def put_minutes_to_vote(minutes_id: int):
+    minutes = _minutes_or_404(minutes_id, Permission.REVIEW)
+    if not FlaskForm().validate():  # only the CSRF token is posted
+        abort(400)
+    base = current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
+    return _after_step(
+        minutes_id,
+        lambda: services.put_minutes_to_vote(
+            acting_user(), minutes, lambda p: base + url_for("voting.view_poll", poll_id=p.id)
+        ),
+        _(
+            "The board vote on the minutes is open. Once it is closed and adopted, record the approval here."
+        ),
     )
 
 
