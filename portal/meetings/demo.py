@@ -30,6 +30,7 @@ from portal.core.workflow import apply_transition, item_saved
 from portal.extensions import db
 from portal.meetings import agenda, attendance, decisions, minutes, services, session
 from portal.meetings.models import AttendanceStatus, Decision, ItemKind, Meeting, MeetingKind
+from portal.members import bodies as member_bodies
 from portal.members.models import Body, BodyKind, Member
 from portal.voting import services as voting
 
@@ -158,10 +159,17 @@ def _general_assembly(chair: User, secretary: User, ga: Body) -> tuple[Meeting, 
     # Attendance: most of the list present, two excused, one represented.
     services.open_session(chair, meeting)
     meeting.opened_at = meeting.starts_at
+    # The votes from the items freeze the people present, who must still be members today:
+    # those who have left since June were absent.
+    today = {voter.member_id for voter in member_bodies.electorate(ga, local_today())}
     people = [line.member for line in attendance.roll(meeting)]
+    gone = [m for m in people if m.id not in today]
+    people = [m for m in people if m.id in today]
     excused = people[-2:]
     represented = people[-3]
     present = people[:-3]
+    for member in gone:
+        attendance.set_status(secretary, meeting, member.id, AttendanceStatus.ABSENT.value)
     for member in present:
         attendance.set_status(secretary, meeting, member.id, AttendanceStatus.PRESENT.value)
     for member in excused:
