@@ -223,7 +223,7 @@ def test_secretary_runs_the_meeting_chair_publishes_member_reads_the_minutes(
     secretary.wait_for_url(lambda url: "/polls/" in url)
     check_accessibility(secretary)
     secretary.get_by_role("button", name="Close the vote").click()
-    expect(secretary.get_by_role("main")).to_contain_text("Closed")
+    expect(secretary.get_by_role("main")).to_contain_text("Done. The poll is now: Closed.")
     check_accessibility(secretary)
 
     # --- The secretary closes the session and drafts the minutes ---------------------------
