@@ -21,7 +21,8 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -155,6 +156,17 @@ def _adopted(poll) -> bool:
     )
 
 
+def _local_date(moment: datetime) -> date:
+    """The date of `moment` where the enterprise is (a vote counted at 00:30 in Paris is of
+    that day, not of the day before in UTC)."""
+    from flask import current_app, has_app_context
+
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else "Europe/Paris"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(zone)).date()
+
+
 def record_poll_decision(actor, poll) -> Decision | None:
     """Register an adopted, counted, non-practice poll (once). None when it does not qualify."""
     if not _adopted(poll) or db.session.scalar(
@@ -170,7 +182,7 @@ def record_poll_decision(actor, poll) -> Decision | None:
         from portal.proposals.models import Proposal
 
         proposal_id = db.session.scalar(sa.select(Proposal.id).where(Proposal.id == key_id))
-    decided = poll.closed_at.date() if poll.closed_at else local_today()
+    decided = _local_date(poll.closed_at) if poll.closed_at else local_today()
     return record_decision(
         actor,
         poll.body,

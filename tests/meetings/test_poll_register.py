@@ -132,3 +132,19 @@ def test_an_item_vote_is_registered_then_linked_to_the_minutes_once(db):
     assert [(d.id, d.minutes_id) for d in entries] == [(decision.id, minutes.id)]
     # The vote that approved the minutes is itself a decision of the board, recorded once.
     assert [d.poll_id for d in decisions()] == [poll.id, approval.id]
+
+
+def test_the_decision_date_is_the_local_day_of_the_count(db):
+    from datetime import UTC, date, datetime
+
+    from portal.meetings.decisions import record_poll_decision
+
+    ada, bea, cy = three_voters()
+    poll = open_poll_for(ada, bea, cy, practice=True)  # practice: not registered at the close
+    vote(poll, ada, {"vote": "yes"})
+    services.close_poll(factory_board(), poll)
+    poll.practice = False
+    poll.closed_at = datetime(2026, 3, 31, 22, 30, tzinfo=UTC)  # 00:30 on 1 April in Paris
+    decision = record_poll_decision(factory_board(), poll)
+    assert decision.decided_on == date(2026, 4, 1)
+    assert decision.reference.endswith("-2026-01")
