@@ -1,5 +1,5 @@
-"""R9 for meetings: a meeting being planned, and minutes that are not published (draft,
-submitted, approved), never reach a visitor or an ordinary member — not in the meetings list,
+"""R9 for meetings: a meeting being planned, and minutes that are not published (draft
+or submitted), never reach a visitor or an ordinary member — not in the meetings list,
 a meeting page or its fragments, its .ics file, a member's calendar feed, the decisions
 register or its CSV, nor in search. Published minutes for members only never reach a visitor.
 Controls prove the crawl saw the convened meeting and (for members) the published minutes."""
