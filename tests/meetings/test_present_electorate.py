@@ -144,3 +144,18 @@ def test_over_http_the_poll_is_for_those_here(db, client, login_as):
     poll = db.session.scalar(sa.select(Poll).where(Poll.subject_key == item.object_key))
     assert set(electors(poll)) == {ada.id, bea.id}
     assert cy.id not in electors(poll)
+
+
+def test_over_http_nobody_here_is_said_not_a_500(db, client, login_as):
+    board_of("Ada")
+    meeting, item = meeting_with([])
+    session.set_current_item(factory_board(), meeting, item)
+    login_as(board_user())
+    response = client.post(
+        f"/meetings/{meeting.id}/session/items/{item.id}/poll",
+        data={"csrf_token": csrf_token(client, "/"), "where": "portal"},
+        headers=HX,
+    )
+    assert response.status_code == 422
+    assert "Nobody is checked in" in response.get_data(as_text=True)
+    assert session.polls_of_item(item) == []
