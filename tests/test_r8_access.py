@@ -361,6 +361,7 @@ def _form_data(endpoint: str, world: World) -> dict[str, str]:
         "meetings.transition_minutes": {"transition": "submit"},
         "meetings.approve_minutes": {"poll_id": str(world.draft_poll.id), "item_id": ""},
         "meetings.publish_minutes": {"public": "y"},
+        "meetings.put_minutes_to_vote": {},
         "meetings.follow_up_decision": {
             "status": "done",
             "responsible": "",
@@ -450,6 +451,7 @@ FORM_DATA_ENDPOINTS = {
     "meetings.transition_minutes",
     "meetings.approve_minutes",
     "meetings.publish_minutes",
+    "meetings.put_minutes_to_vote",
     "meetings.follow_up_decision",
 }
 
