@@ -5,7 +5,12 @@ from flask import Blueprint
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
-from portal.meetings import models  # noqa: E402,F401
-from portal.meetings import views  # noqa: E402,F401
-from portal.meetings import views_agenda, views_attendance, views_session  # noqa: E402,F401
-from portal.meetings import views_decisions, views_minutes  # noqa: E402,F401
+from portal.meetings import (  # noqa: E402,F401
+    models,
+    views,
+    views_agenda,
+    views_attendance,
+    views_decisions,
+    views_minutes,
+    views_session,
+)
