@@ -137,7 +137,8 @@ def register_error_handlers(app: Flask) -> None:
     def handle_unexpected(error: Exception):
         if isinstance(error, HTTPException):  # pragma: no cover - handled above
             return handle_http(error)
-        log.exception("Unhandled error on %s %s", request.method, request.path)
+        # The endpoint, not the path: a path may carry a secret (a calendar feed's token).
+        log.exception("Unhandled error on %s %s", request.method, request.endpoint or "-")
         from portal.extensions import db
 
         db.session.rollback()

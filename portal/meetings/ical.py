@@ -46,7 +46,10 @@ def utc_stamp(moment: datetime) -> str:
 def event_lines(
     meeting: Meeting, url: str, host: str, description: str, now: datetime
 ) -> list[str]:
-    ends_at = meeting.ends_at or meeting.starts_at + DEFAULT_LENGTH
+    try:
+        ends_at = meeting.ends_at or meeting.starts_at + DEFAULT_LENGTH
+    except OverflowError:  # the last hours of year 9999: the event has no length
+        ends_at = meeting.starts_at
     lines = [
         "BEGIN:VEVENT",
         f"UID:meeting-{meeting.id}@{host}",

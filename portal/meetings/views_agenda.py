@@ -5,20 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import selectinload
 
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
-from portal.core.security import Permission
+from portal.core.security import Permission, allowed_clause
 from portal.core.viewhelpers import MAX_ID, acting_user, form_error
 from portal.extensions import db
 from portal.meetings import agenda, bp
 from portal.meetings.forms_agenda import ItemForm
 from portal.meetings.models import ITEM_KIND_TITLES, AgendaItem, Meeting
 from portal.meetings.sections import meeting_or_404, page_section
+from portal.proposals.models import Proposal
 
 PAGE = "meetings/_agenda_page.html"
 FRAGMENT = "meetings/_agenda.html"
@@ -44,7 +47,29 @@ class AgendaSection:
 
     @cached_property
     def items(self) -> list[AgendaItem]:
-        return list(self.meeting.items)
+        # Presenters and proposals in two statements, whatever the length of the agenda.
+        return list(
+            db.session.scalars(
+                sa.select(AgendaItem)
+                .where(AgendaItem.meeting_id == self.meeting.id)
+                .options(selectinload(AgendaItem.presenter), selectinload(AgendaItem.proposal))
+                .order_by(AgendaItem.position, AgendaItem.id)
+            )
+        )
+
+    @cached_property
+    def visible_proposals(self) -> set[int]:
+        """The linked proposals the viewer may read (one statement): others are not named."""
+        ids = {item.proposal_id for item in self.items if item.proposal_id is not None}
+        if not ids:
+            return set()
+        return set(
+            db.session.scalars(
+                sa.select(Proposal.id).where(
+                    Proposal.id.in_(ids), allowed_clause(self.viewer, Proposal, Permission.VIEW)
+                )
+            )
+        )
 
     @cached_property
     def total_minutes(self) -> int:
