@@ -111,5 +111,9 @@ class ConveneForm(FlaskForm):
     )
 
 
+class DeleteMeetingForm(FlaskForm):
+    """Only the CSRF token: delete a meeting still being planned."""
+
+
 class CalendarForm(FlaskForm):
     """Only the CSRF token: create, replace or stop the calendar address."""

@@ -30,14 +30,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import lazyload
 
-from portal.core import audit
+from portal.core import audit, search
 from portal.core.db import local_today, utcnow
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.outbox import queue_mail
-from portal.core.security import Permission, allowed_clause, can
+from portal.core.security import LocalRoleGrant, Permission, allowed_clause, can
 from portal.core.workflow import apply_transition, history_of, item_saved
 from portal.extensions import db
-from portal.meetings.models import MEETING_KIND_TITLES, CalendarToken, Meeting, MeetingKind
+from portal.meetings.models import (
+    MEETING_KIND_TITLES,
+    AgendaItem,
+    CalendarToken,
+    Meeting,
+    MeetingKind,
+)
 from portal.meetings.workflow import MEETING_SERVICE_STEPS
 from portal.members import bodies as body_services
 from portal.members.models import Body, BodyKind, Member
@@ -244,11 +250,21 @@ def create_meeting(actor, data: MeetingData) -> Meeting:
     return meeting
 
 
-def update_meeting(actor, meeting: Meeting, data: MeetingData) -> list[str]:
+def moving_too_late(meeting: Meeting, starts_at: datetime, today: date | None = None) -> bool:
+    """Whether moving a convened meeting to `starts_at` breaks its body's notice period."""
+    new_day = local_time(starts_at).date()
+    return (new_day - (today or local_today())).days < meeting.body.notice_days
+
+
+def update_meeting(
+    actor, meeting: Meeting, data: MeetingData, link: Link | None = None
+) -> list[str]:
     """Change a meeting's details; returns the names of the fields that changed.
 
     Raises NotAllowed without Edit; DomainError on bad data, when the body changes after the
-    convocation, or when a convened meeting is moved to a day that has passed.
+    convocation, when a meeting is moved to a day that has passed, or when a convened meeting
+    is moved to a day inside its body's notice period (counted from today). A convened meeting
+    that moves is announced again: every convened member with an address gets an e-mail.
     """
     if not can(actor, Permission.EDIT, meeting):
         raise NotAllowed(_l("You cannot change this meeting."))
@@ -259,6 +275,17 @@ def update_meeting(actor, meeting: Meeting, data: MeetingData) -> list[str]:
         )
     if fields["starts_at"] != meeting.starts_at and fields["starts_at"] < utcnow():
         raise DomainError(_l("Choose a day and time that have not passed yet."), field="day")
+    old_start = meeting.starts_at
+    moved = meeting.state == "convened" and fields["starts_at"] != old_start
+    if moved and moving_too_late(meeting, fields["starts_at"]):
+        raise DomainError(
+            _l(
+                "It was convened: moving it needs %(num)d days of notice. Cancel it and "
+                "convene a new meeting, or choose a later day.",
+                num=meeting.body.notice_days,
+            ),
+            field="day",
+        )
     changed = [name for name, value in fields.items() if getattr(meeting, name) != value]
     if not changed:
         return []
@@ -274,6 +301,22 @@ def update_meeting(actor, meeting: Meeting, data: MeetingData) -> list[str]:
         object_key=meeting.object_key,
         fields=changed,
     )
+    if moved:
+        emailed = _send(
+            meeting,
+            email_recipients(meeting),
+            _convocation_mail(meeting, link, moved_from=old_start),
+        )
+        audit.record(
+            actor,
+            "meeting.moved",
+            f"{meeting.object_key} moved from {old_start:%Y-%m-%d %H:%M} to "
+            f"{meeting.starts_at:%Y-%m-%d %H:%M} UTC: {emailed} e-mails queued",
+            object_key=meeting.object_key,
+            old_starts_at=old_start.isoformat(),
+            new_starts_at=meeting.starts_at.isoformat(),
+            emailed=emailed,
+        )
     item_saved.send(meeting)
     return changed
 
@@ -385,15 +428,89 @@ def close_session(actor, meeting: Meeting):
 
 
 def cancel_meeting(actor, meeting: Meeting, reason: str, link: Link | None = None):
-    """Cancel a planned or convened meeting, with a reason (field "comment"). A convened
-    meeting's members are told by e-mail. Raises DomainError, NotAllowed."""
-    was_convened = meeting.state == "convened"
+    """Cancel a convened meeting, with a reason (field "comment"); its members are told by
+    e-mail. A planned meeting is not cancelled but deleted (`delete_planned_meeting`).
+    Raises DomainError, NotAllowed."""
+    if meeting.state == "planned" and can(actor, Permission.MANAGE_MEETINGS, meeting):
+        raise DomainError(
+            _l("Nobody was told about this meeting yet: delete the plan instead of cancelling it.")
+        )
     if not (reason or "").strip() and can(actor, Permission.MANAGE_MEETINGS, meeting):
         raise DomainError(_l("Say why the meeting is cancelled."), field="comment")
     entry = apply_transition(meeting, "cancel", actor, reason)
-    if was_convened:
-        _send(meeting, email_recipients(meeting), _cancellation_mail(meeting, entry.comment, link))
+    _send(meeting, email_recipients(meeting), _cancellation_mail(meeting, entry.comment, link))
     return entry
+
+
+def _still_referenced(meeting: Meeting) -> bool:
+    """Whether anything but its agenda points at the meeting or at one of its items."""
+    from portal.meetings.models import (
+        Attendance,
+        Decision,
+        Minutes,
+        MinutesSection,
+        SpeakingRequest,
+    )
+    from portal.voting.models import Poll
+
+    item_ids = list(
+        db.session.scalars(sa.select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id))
+    )
+    checks = [
+        sa.exists().where(Attendance.meeting_id == meeting.id),
+        sa.exists().where(SpeakingRequest.meeting_id == meeting.id),
+        sa.exists().where(Minutes.meeting_id == meeting.id),
+        sa.exists().where(Decision.meeting_id == meeting.id),
+    ]
+    if item_ids:
+        checks += [
+            sa.exists().where(SpeakingRequest.agenda_item_id.in_(item_ids)),
+            sa.exists().where(Decision.agenda_item_id.in_(item_ids)),
+            sa.exists().where(Minutes.approval_item_id.in_(item_ids)),
+            sa.exists().where(MinutesSection.agenda_item_id.in_(item_ids)),
+            sa.exists().where(Poll.subject_key.in_([f"agenda_item:{i}" for i in item_ids])),
+        ]
+    return any(db.session.scalar(sa.select(check)) for check in checks)
+
+
+def delete_planned_meeting(actor, meeting: Meeting) -> None:
+    """Delete a meeting still being planned, with its agenda: the members were never told.
+
+    Raises NotAllowed without Manage meetings; DomainError once the meeting is convened (it is
+    cancelled then, with a reason) or when anything else already refers to it.
+    """
+    if not can(actor, Permission.MANAGE_MEETINGS, meeting):
+        raise NotAllowed(_l("You cannot delete this meeting."))
+    if meeting.state != "planned":
+        raise DomainError(
+            _l(
+                "The members were convened: cancel the meeting with a reason instead of deleting it."
+            )
+        )
+    if _still_referenced(meeting):
+        raise DomainError(
+            _l("Attendance, minutes, a decision or a vote refer to this meeting: it stays.")
+        )
+    key = meeting.object_key
+    items = len(meeting.items)
+    audit.record(
+        actor,
+        "meeting.deleted",
+        f"{key} of body {meeting.body_id}, planned for {meeting.starts_at:%Y-%m-%d %H:%M} UTC, "
+        f"deleted before the convocation with {items} agenda items",
+        object_key=key,
+        title=meeting.title,
+        body_id=meeting.body_id,
+        starts_at=meeting.starts_at.isoformat(),
+        items=items,
+    )
+    search.unindex(meeting)
+    # Grants on the deleted meeting must not pass to a later meeting given the same id.
+    db.session.execute(sa.delete(LocalRoleGrant).where(LocalRoleGrant.object_key == key))
+    meeting.current_item_id = None
+    db.session.flush()
+    db.session.delete(meeting)
+    db.session.flush()
 
 
 def transition_meeting(actor, meeting: Meeting, name: str, comment: str = "", link=None):
@@ -448,17 +565,21 @@ def paper_recipients(meeting: Meeting) -> list[Member]:
 def when_text(meeting: Meeting) -> str:
     """The day and time in plain words, in the current language: "Thursday 18 December
     2026, 18:00", and the planned end when there is one."""
+    return _when(meeting.starts_at, meeting.ends_at)
+
+
+def _when(starts_at: datetime, ends_at: datetime | None = None) -> str:
     from flask_babel import format_date, format_time
 
-    start = local_time(meeting.starts_at)
+    start = local_time(starts_at)
     # format_time converts to the enterprise's zone itself: give it the UTC moment.
     text = _(
         "%(day)s, %(time)s",
         day=format_date(start.date(), "EEEE d MMMM y"),
-        time=format_time(meeting.starts_at, "HH:mm"),
+        time=format_time(starts_at, "HH:mm"),
     )
-    if meeting.ends_at:
-        text += " – " + format_time(meeting.ends_at, "HH:mm")
+    if ends_at:
+        text += " – " + format_time(ends_at, "HH:mm")
     return text
 
 
@@ -480,19 +601,30 @@ def _send(meeting: Meeting, members: Iterable[Member], write) -> int:
     return sent
 
 
-def _convocation_mail(meeting: Meeting, link: Link | None):
+def _convocation_mail(meeting: Meeting, link: Link | None, moved_from: datetime | None = None):
+    """The convocation; with `moved_from` (the old start), the notice that the meeting moved."""
+
     def write(member: Member) -> tuple[str, str]:
-        lines = [
-            _("Hello %(name)s,", name=member.given_name),
-            "",
-            _(
-                "You are convened to: %(title)s (%(body)s).",
-                title=meeting.title,
-                body=meeting.body.title,
-            ),
-            "",
-            _("When: %(when)s", when=when_text(meeting)),
-        ]
+        lines = [_("Hello %(name)s,", name=member.given_name), ""]
+        if moved_from is not None:
+            lines += [
+                _(
+                    "This meeting has moved: %(title)s (%(body)s). You are convened to the new "
+                    "date.",
+                    title=meeting.title,
+                    body=meeting.body.title,
+                ),
+                _("It was planned for: %(when)s", when=_when(moved_from)),
+            ]
+        else:
+            lines.append(
+                _(
+                    "You are convened to: %(title)s (%(body)s).",
+                    title=meeting.title,
+                    body=meeting.body.title,
+                )
+            )
+        lines += ["", _("When: %(when)s", when=when_text(meeting))]
         if meeting.place:
             lines.append(_("Where: %(place)s", place=meeting.place))
         if meeting.online_link:
@@ -504,9 +636,14 @@ def _convocation_mail(meeting: Meeting, link: Link | None):
             lines += ["", _("All the details, and the agenda as it changes:"), link(meeting)]
         if meeting.body.proxy_cap > 0:
             lines += ["", _("If you cannot come, you can give a proxy to another member.")]
-        subject = _(
-            "Convocation: %(title)s, %(when)s", title=meeting.title, when=when_text(meeting)
-        )
+        if moved_from is not None:
+            subject = _(
+                "Moved: %(title)s, now %(when)s", title=meeting.title, when=when_text(meeting)
+            )
+        else:
+            subject = _(
+                "Convocation: %(title)s, %(when)s", title=meeting.title, when=when_text(meeting)
+            )
         return subject, "\n".join(lines) + "\n"
 
     return write

@@ -20,7 +20,7 @@ from portal.core.viewhelpers import acting_user, form_error, int_arg, whole_numb
 from portal.core.workflow import available_transitions
 from portal.extensions import db
 from portal.meetings import bp, ical, services
-from portal.meetings.forms import CalendarForm, ConveneForm, MeetingForm
+from portal.meetings.forms import CalendarForm, ConveneForm, DeleteMeetingForm, MeetingForm
 from portal.meetings.models import MEETING_KIND_TITLES, Meeting
 from portal.meetings.sections import meeting_or_404, sections_context
 from portal.meetings.workflow import MEETING_SERVICE_STEPS
@@ -190,8 +190,11 @@ def edit_meeting(meeting_id: int):
     if form.is_submitted():
         status = 422
         if form.validate():
+            was_convened = meeting.state == "convened"
             try:
-                services.update_meeting(acting_user(), meeting, _data(form))
+                changed = services.update_meeting(
+                    acting_user(), meeting, _data(form), link=_meeting_url
+                )
             except DomainError as error:
                 db.session.rollback()
                 if error.status_code == 403:
@@ -200,7 +203,16 @@ def edit_meeting(meeting_id: int):
                 form_error(form, error)
             else:
                 db.session.commit()
-                flash(_("Your changes are saved."), "success")
+                if was_convened and "starts_at" in changed:
+                    flash(
+                        _(
+                            "Your changes are saved. The convened members are told of the new "
+                            "date by e-mail; send the printed letter to those without e-mail."
+                        ),
+                        "success",
+                    )
+                else:
+                    flash(_("Your changes are saved."), "success")
                 return redirect(url_for("meetings.view_meeting", meeting_id=meeting.id))
         elif "csrf_token" in form.errors:
             abort(400)
@@ -236,6 +248,8 @@ def _context(meeting: Meeting, **extra) -> dict:
         "transition_form": TransitionForm(),
         "may_convene": may_convene,
         "convene_form": ConveneForm(formdata=None) if may_convene else None,
+        # A planned meeting was never announced: the board deletes it rather than cancel it.
+        "delete_form": DeleteMeetingForm(formdata=None) if may_convene else None,
         "notice_short": may_convene and services.notice_too_short(meeting),
         "notice_message": services.notice_message(meeting) if may_convene else "",
         "cancel_reason": services.cancel_reason(meeting),
@@ -357,6 +371,25 @@ def convene_meeting(meeting_id: int):
         return response
     flash(message, "success")
     return redirect(url_for("meetings.view_meeting", meeting_id=meeting.id))
+
+
+@bp.route("/<int:meeting_id>/delete", methods=["POST"])
+@login_required
+def delete_meeting(meeting_id: int):
+    meeting = meeting_or_404(meeting_id, Permission.MANAGE_MEETINGS)
+    if not DeleteMeetingForm().validate():
+        abort(400)
+    try:
+        services.delete_planned_meeting(acting_user(), meeting)
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code == 403:
+            abort(403)
+        flash(str(error.message), "error")
+        return redirect(url_for("meetings.view_meeting", meeting_id=meeting_id))
+    db.session.commit()
+    flash(_("The plan is deleted, with its agenda. Nobody had been told about it."), "success")
+    return redirect(url_for("meetings.list_meetings"))
 
 
 # --- Files ----------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Workflows of meetings and of their minutes (data, like every workflow of the portal).
 
-Meeting: planned → convened → in session → closed, or cancelled (with a reason) before it is
-closed. `convene` is taken by `services.convene_meeting` only, because it checks the body's
+Meeting: planned → convened → in session → closed, or cancelled (with a reason) once convened
+and before the session. A planned meeting was never announced: it is deleted, not cancelled
+(`services.delete_planned_meeting`), so that a cancelled meeting, which every member reads, is
+never the board's draft. `convene` is taken by `services.convene_meeting` only, because it checks the body's
 notice period and sends the convocation with it; the status box does not offer it.
 
 Minutes: draft → submitted → approved → published; submitted minutes may be sent back to draft
@@ -100,7 +102,7 @@ MEETING_WORKFLOW = Workflow(
             Transition(
                 "cancel",
                 _l("Cancel the meeting"),
-                frozenset({"planned", "convened"}),
+                frozenset({"convened"}),
                 "cancelled",
                 P.MANAGE_MEETINGS,
                 comment_required=True,

@@ -20,7 +20,7 @@ from portal.core.security import Permission, can
 from portal.core.workflow import history_of
 from portal.extensions import db
 from portal.meetings import ical, services
-from portal.meetings.models import CalendarToken
+from portal.meetings.models import AgendaItem, Attendance, CalendarToken, Meeting
 from portal.meetings.pdf import convocation_pdf
 from tests.factories_meetings import add_item, make_meeting
 from tests.factories_members import (
@@ -334,6 +334,77 @@ def test_cancelling_needs_a_reason_and_tells_the_convened_members(assembly_membe
         "fatou@example.org",
     }
     assert all("The hall is flooded." in m.body_text for m in cancelled)
+
+
+def test_a_planned_meeting_is_deleted_not_cancelled(db):
+    board, member = board_user(), member_user()
+    ada = make_member(given="Ada", admitted_on=ADMITTED)  # in the general assembly
+    meeting = make_meeting(general_assembly(), title="GA draft")
+    add_item(meeting, "Accounts 2026")
+    meeting_id, key = meeting.id, meeting.object_key
+    with pytest.raises(DomainError):  # never announced: nothing to cancel
+        services.cancel_meeting(board, meeting, "Changed our minds")
+    with pytest.raises(DomainError):
+        services.transition_meeting(board, meeting, "cancel", "Changed our minds")
+    assert meeting.state == "planned" and not can(member, Permission.VIEW, meeting)
+    with pytest.raises(NotAllowed):
+        services.delete_planned_meeting(member, meeting)
+    services.delete_planned_meeting(board, meeting)
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting_id) is None
+    assert not db.session.scalars(
+        sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting_id)
+    ).all()
+    entry = audits("meeting.deleted")[-1]
+    assert entry.object_key == key and json.loads(entry.details)["title"] == "GA draft"
+    assert "GA draft" not in {m.title for m in services.feed_meetings(ada)}
+    assert "GA draft" not in {m.title for m in db.session.scalars(services.visible(member))}
+
+
+def test_a_convened_or_referenced_meeting_is_not_deleted(db):
+    board = board_user()
+    convened = make_meeting(general_assembly(), state="convened")
+    with pytest.raises(DomainError):
+        services.delete_planned_meeting(board, convened)
+    planned = make_meeting(general_assembly())
+    db.session.add(Attendance(meeting_id=planned.id, member_id=make_member(given="Ada").id))
+    db.session.flush()
+    with pytest.raises(DomainError):  # deleting would take the attendance with it
+        services.delete_planned_meeting(board, planned)
+    assert db.session.get(Meeting, planned.id) is not None and not audits("meeting.deleted")
+
+
+def test_moving_a_convened_meeting_respects_the_notice_and_tells_the_members(assembly_members):
+    board = board_user()
+    meeting = make_meeting(general_assembly(), state="convened", title="Spring assembly")
+    notice = meeting.body.notice_days
+    assert notice >= 1
+    same = {"title": "Spring assembly", "place": meeting.place, "end": None}
+    before = len(db.session.scalars(sa.select(OutboxMessage)).all())
+    with pytest.raises(DomainError) as caught:
+        services.update_meeting(
+            board, meeting, data(day=local_today() + timedelta(days=notice - 1), **same)
+        )
+    assert caught.value.field == "day" and "needs" in str(caught.value.message)
+    assert len(db.session.scalars(sa.select(OutboxMessage)).all()) == before
+    old_start = meeting.starts_at
+    new_day = local_today() + timedelta(days=notice + 5)
+    changed = services.update_meeting(board, meeting, data(day=new_day, **same), link=link)
+    assert "starts_at" in changed and meeting.starts_at != old_start
+    sent = {m.to_address: m for m in db.session.scalars(sa.select(OutboxMessage).offset(before))}
+    assert set(sent) == {"amina@example.org", "bob@example.org", "fatou@example.org"}
+    english = sent["bob@example.org"]
+    assert english.subject.startswith("Moved: Spring assembly")
+    assert f"{new_day.day} {new_day.strftime('%B')} {new_day.year}" in english.body_text
+    assert "It was planned for:" in english.body_text and link(meeting) in english.body_text
+    assert json.loads(audits("meeting.moved")[-1].details)["emailed"] == 3
+    # A planned meeting moves freely and silently.
+    planned = make_meeting(general_assembly(), title="Draft")
+    count = len(db.session.scalars(sa.select(OutboxMessage)).all())
+    services.update_meeting(
+        board, planned, data(day=local_today() + timedelta(days=2), title="Draft", end=None)
+    )
+    assert len(db.session.scalars(sa.select(OutboxMessage)).all()) == count
 
 
 # --- Calendar feeds -----------------------------------------------------------------------------

@@ -232,6 +232,64 @@ def test_status_box_steps_and_cancel_needs_a_reason(visit):
     assert "Cancelled" in page and "The hall is flooded." in page
 
 
+def test_a_plan_is_deleted_not_cancelled_and_members_never_see_it(visit):
+    meeting = make_meeting(general_assembly(), title="Draft assembly")
+    add_item(meeting, "Accounts 2026")
+    meeting_id = meeting.id
+    board, member = visit(board_user()), visit(member_user())
+    page = text(board.get(f"/meetings/{meeting_id}"))
+    assert "Delete this plan (nobody was told yet)" in page
+    assert 'value="cancel"' not in page
+    cancel = {"transition": "cancel", "comment": "Changed our minds"}
+    refused = post(board, f"/meetings/{meeting_id}/transition", cancel, headers=HX)
+    assert refused.status_code == 422
+    assert post(member, f"/meetings/{meeting_id}/delete").status_code == 404
+    bad = board.post(f"/meetings/{meeting_id}/delete", data={"csrf_token": "bad"})
+    assert bad.status_code == 400
+    done = post(board, f"/meetings/{meeting_id}/delete")
+    assert done.status_code == 302 and done.headers["Location"].endswith("/meetings/")
+    assert "The plan is deleted" in text(board.get("/meetings/"))
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting_id) is None
+    assert member.get(f"/meetings/{meeting_id}").status_code == 404
+    assert board.get(f"/meetings/{meeting_id}").status_code == 404
+    assert "Draft assembly" not in text(member.get("/meetings/"))
+
+
+def test_a_convened_meeting_is_not_deleted(visit):
+    meeting = make_meeting(general_assembly(), state="convened", title="Convened assembly")
+    board = visit(board_user())
+    assert "Delete this plan" not in text(board.get(f"/meetings/{meeting.id}"))
+    refused = post(board, f"/meetings/{meeting.id}/delete")
+    assert refused.status_code == 302 and refused.headers["Location"].endswith(
+        f"/meetings/{meeting.id}"
+    )
+    assert "cancel the meeting with a reason" in text(board.get(f"/meetings/{meeting.id}"))
+    assert post(visit(member_user()), f"/meetings/{meeting.id}/delete").status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).state == "convened"
+
+
+def test_moving_a_convened_meeting_keeps_the_notice_and_mails_the_members(visit):
+    make_member(given="Amina", admitted_on=ADMITTED, email="amina@example.org")
+    meeting = make_meeting(general_assembly(), state="convened", title="Spring assembly")
+    notice = meeting.body.notice_days
+    client = visit(board_user())
+    url = f"/meetings/{meeting.id}/edit"
+    place = meeting.place
+    too_soon = (local_today() + timedelta(days=notice - 1)).isoformat()
+    refused = post(client, url, plan_form(day=too_soon, place=place))
+    assert refused.status_code == 422
+    assert "It was convened: moving it needs" in text(refused)
+    assert not db.session.scalars(sa.select(OutboxMessage)).all()
+    later = (local_today() + timedelta(days=notice + 5)).isoformat()
+    moved = post(client, url, plan_form(day=later, place=place))
+    assert moved.status_code == 302
+    sent = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert [m.to_address for m in sent] == ["amina@example.org"]
+    assert "Spring assembly" in sent[0].subject and "Amina" in sent[0].body_text
+
+
 def test_the_convocation_pdf_is_for_managers(visit):
     make_member(given="Dario", family="Rossi", admitted_on=ADMITTED)
     meeting = make_meeting(general_assembly(), state="convened", title="Spring assembly")
