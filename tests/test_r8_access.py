@@ -362,6 +362,7 @@ def _form_data(endpoint: str, world: World) -> dict[str, str]:
         "meetings.approve_minutes": {"poll_id": str(world.draft_poll.id), "item_id": ""},
         "meetings.publish_minutes": {"public": "y"},
         "meetings.put_minutes_to_vote": {},
+        "meetings.delete_meeting": {},
         "meetings.follow_up_decision": {
             "status": "done",
             "responsible": "",
@@ -452,6 +453,7 @@ FORM_DATA_ENDPOINTS = {
     "meetings.approve_minutes",
     "meetings.publish_minutes",
     "meetings.put_minutes_to_vote",
+    "meetings.delete_meeting",
     "meetings.follow_up_decision",
 }
 
