@@ -30,7 +30,7 @@ from flask_babel import lazy_gettext as _l
 from portal.core import audit
 from portal.core.db import local_today
 from portal.core.errors import DomainError, NotAllowed
-from portal.core.security import Permission, can
+from portal.core.security import Permission, allowed_clause, can
 from portal.core.viewhelpers import like_pattern
 from portal.extensions import db
 from portal.meetings.models import AgendaItem, Decision, FollowStatus, Meeting, Minutes
@@ -281,8 +281,26 @@ class Filters:
     search: str = ""
 
 
-def decisions_query(filters: Filters) -> sa.Select:
-    query = sa.select(Decision)
+def visible_clause(viewer) -> sa.ColumnElement[bool]:
+    """Decisions `viewer` may read: those of no minutes (an adopted poll on its own), and those
+    of minutes the viewer may see (approved but unpublished minutes: the board only)."""
+    return sa.or_(
+        Decision.minutes_id.is_(None),
+        Decision.minutes_id.in_(
+            sa.select(Minutes.id).where(allowed_clause(viewer, Minutes, Permission.VIEW))
+        ),
+    )
+
+
+def may_view(viewer, decision: Decision) -> bool:
+    if decision.minutes_id is None:
+        return True
+    minutes = db.session.get(Minutes, decision.minutes_id)
+    return minutes is not None and can(viewer, Permission.VIEW, minutes)
+
+
+def decisions_query(filters: Filters, viewer) -> sa.Select:
+    query = sa.select(Decision).where(visible_clause(viewer))
     if filters.body_id:
         query = query.where(Decision.body_id == filters.body_id)
     if filters.year:

@@ -12,8 +12,8 @@ yes/no/abstain poll of the board body, opened at once; one open at a time).
 Approving records the minuted decisions in the register. Publishing makes them readable by
 every member, and by anyone when marked public.
 
-Attendance and the quorum line are computed here from the attendance rows and the body's rule
-(its quorum percent of the electorate on the meeting day; proxies count when the body says so).
+Attendance is summed up here from the attendance rows; the quorum line is the quorum as it stood
+at its highest during the session, computed as the live line is (`attendance.compute_quorum`).
 
 Services take the acting user explicitly, never commit, and raise DomainError subclasses.
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -42,7 +42,6 @@ from portal.meetings.models import (
     Minutes,
     MinutesSection,
 )
-from portal.members import bodies as body_services
 
 MAX_NOTES, MAX_DISCUSSION, MAX_DECISION = 100_000, 50_000, 20_000
 STARTABLE_STATES = frozenset({"in_session", "closed"})
@@ -407,11 +406,15 @@ class AttendanceSummary:
 
 @dataclass(frozen=True)
 class QuorumLine:
-    electorate: int
-    counted: int
+    """The quorum the minutes record. Counts are weights when a college weighs other than 1."""
+
+    electorate: int  # weight of the whole list
+    counted: int  # weight counted towards the quorum
     needed: int
     percent: int
     proxies_count: bool
+    weighted: bool = False
+    at: datetime | None = None  # the moment it stood at its highest
 
     @property
     def reached(self) -> bool:
@@ -444,26 +447,43 @@ def attendance_summary(meeting: Meeting) -> AttendanceSummary:
 
 
 def quorum_line(meeting: Meeting) -> QuorumLine:
-    """Members of the electorate on the meeting day who are present (or represented, when the
-    body counts proxies), against the body's quorum percent of that electorate."""
+    """The quorum as it stood at its highest during the session.
+
+    Computed as the live line is (`attendance.compute_quorum`: college weights, arrivals,
+    departures, proxies only while their holder is present), at the session's opening and at
+    each arrival between the opening and the closing (now while in session); the moment with
+    the largest counted weight wins (then the most people present or represented)."""
+    from portal.meetings import attendance
+
     body = meeting.body
-    voters = {v.member_id for v in body_services.electorate(body, meeting_day(meeting))}
-    statuses = {AttendanceStatus.PRESENT.value}
-    if body.proxies_count_for_quorum:
-        statuses.add(AttendanceStatus.REPRESENTED.value)
-    attending = db.session.scalars(
-        sa.select(Attendance.member_id).where(
-            Attendance.meeting_id == meeting.id, Attendance.status.in_(statuses)
+    weight_of = attendance.weights(meeting)
+    rows = list(attendance.attendances(meeting).values())
+    end = meeting.closed_at or utcnow()
+    start = min(meeting.opened_at or end, end)
+    arrivals = {row.arrived_at for row in rows if row.arrived_at and start <= row.arrived_at <= end}
+    moments = [start, *sorted(arrivals)]
+    best = None
+    for moment in moments:
+        state = attendance.compute_quorum(
+            weight_of,
+            rows,
+            percent=body.quorum_percent,
+            proxies_count=bool(body.proxies_count_for_quorum),
+            at=moment,
         )
-    ).all()
-    counted = len(voters.intersection(attending))
-    needed = math.ceil(len(voters) * body.quorum_percent / 100)
+        key = (state.counted, state.present + state.represented)
+        if best is None or key > best[0]:
+            best = (key, state, moment)
+    _key, state, moment = best
+    needed = math.ceil(state.total * state.percent / 100)
     return QuorumLine(
-        electorate=len(voters),
-        counted=counted,
-        needed=max(needed, 1) if voters else 0,
-        percent=body.quorum_percent,
-        proxies_count=bool(body.proxies_count_for_quorum),
+        electorate=state.total,
+        counted=state.counted,
+        needed=max(needed, 1) if state.total else 0,
+        percent=state.percent,
+        proxies_count=state.proxies_count,
+        weighted=state.weighted,
+        at=moment,
     )
 
 

@@ -54,7 +54,7 @@ def _filter_args(filters: services.Filters) -> dict:
 @login_required
 def list_decisions():
     filters = _filters()
-    query = services.decisions_query(filters)
+    query = services.decisions_query(filters, current_user)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(int_arg("page", 1), pages)
@@ -78,7 +78,9 @@ def list_decisions():
 @bp.route("/decisions/export.csv")
 @login_required
 def export_decisions():
-    decisions = db.session.scalars(services.decisions_query(_filters()).limit(MAX_EXPORT)).all()
+    decisions = db.session.scalars(
+        services.decisions_query(_filters(), current_user).limit(MAX_EXPORT)
+    ).all()
     response = make_response(services.export_csv(decisions))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="decisions.csv"'
@@ -87,8 +89,8 @@ def export_decisions():
 
 def _decision_or_404(decision_id: int) -> Decision:
     decision = db.session.get(Decision, decision_id) if 0 < decision_id <= MAX_ID else None
-    if decision is None:
-        abort(404)
+    if decision is None or not services.may_view(current_user, decision):
+        abort(404)  # the decisions of minutes not yet published: the board only
     return decision
 
 

@@ -105,7 +105,11 @@ def _status_context(minutes: Minutes, error_message=None, approve_form=None) -> 
         else None,
         "minutes": minutes,
         "steps": steps,
-        "recent": history_of(minutes)[-5:],
+        # The steps name people and carry comments (a send-back reason): for those who may
+        # read the history only, not for every reader of published minutes.
+        "recent": history_of(minutes)[-5:]
+        if can(current_user, Permission.VIEW_HISTORY, minutes)
+        else [],
         "error_message": error_message,
         "approve_form": _approve_form(minutes, approve_form)
         if may_review and minutes.state == "submitted"

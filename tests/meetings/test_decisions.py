@@ -240,3 +240,42 @@ def test_only_the_board_records_the_follow_up_and_it_is_audited(app, client, db)
         .order_by(AuditEntry.id.desc())
     )
     assert entry is not None and entry.object_key == f"decision:{decision.id}"
+
+
+def test_decisions_of_unpublished_minutes_are_for_the_board_only(app, client, db):
+    from portal.meetings import minutes as minutes_services
+    from tests.meetings.test_minutes import closed_poll, held_meeting
+
+    board = factory_board()
+    minutes = minutes_services.start_minutes(board, held_meeting())
+    section = minutes_services.sections_in_order(minutes)[0]
+    minutes_services.save_section(board, section, 1, "", "Sell the old van quietly")
+    minutes_services.submit_minutes(board, minutes)
+    minutes_services.approve_minutes(board, minutes, poll=closed_poll(f"minutes:{minutes.id}"))
+    minuted = db.session.scalar(sa.select(Decision).where(Decision.minutes_id == minutes.id))
+    assert minuted is not None
+    on_its_own = record(board_body(), "Paint the workshop", text="Green")  # an adopted poll
+    db.session.flush()
+    member = login(app.test_client(), member_user())
+    chair = login(app.test_client(), board_user())
+
+    def sees(client) -> bool:
+        listed = client.get("/meetings/decisions/").get_data(as_text=True)
+        exported = client.get("/meetings/decisions/export.csv").get_data(as_text=True)
+        page = client.get(f"/meetings/decisions/{minuted.id}")
+        assert "Paint the workshop" in listed and "Paint the workshop" in exported
+        shown = "Sell the old van quietly" in exported, minuted.reference in listed
+        assert shown == (page.status_code == 200,) * 2
+        assert page.status_code in (200, 404)
+        return page.status_code == 200
+
+    assert client_page_ok(member, on_its_own)
+    assert not sees(member)
+    assert sees(chair)
+    minutes_services.publish_minutes(board, minutes, public=False)
+    db.session.flush()
+    assert sees(member)
+
+
+def client_page_ok(client, decision) -> bool:
+    return client.get(f"/meetings/decisions/{decision.id}").status_code == 200

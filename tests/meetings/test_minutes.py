@@ -382,3 +382,131 @@ def test_a_vote_already_in_the_register_is_linked_not_recorded_twice(db):
         sa.select(Decision).where(Decision.agenda_item_id == first.agenda_item_id)
     ).all()
     assert [(d.id, d.minutes_id) for d in entries] == [(counted.id, minutes.id)]
+
+
+def test_the_last_steps_and_their_comments_are_shown_to_the_board_only(app, client, db):
+    board, reader = board_user(), member_user()
+    minutes = started()
+    actor = factory_board()
+    services.submit_minutes(actor, minutes)
+    services.send_back_minutes(actor, minutes, "Figures of the van are wrong")
+    services.submit_minutes(actor, minutes)
+    services.approve_minutes(actor, minutes, poll=closed_poll(f"minutes:{minutes.id}"))
+    services.publish_minutes(actor, minutes, public=True)
+    db.session.flush()
+    url = f"/meetings/minutes/{minutes.id}"
+    for visitor in (app.test_client(), login(app.test_client(), reader)):
+        response = visitor.get(url)
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert "Figures of the van are wrong" not in page and "Last steps" not in page
+    page = login(app.test_client(), board).get(url).get_data(as_text=True)
+    assert "Figures of the van are wrong" in page
+
+
+def _weighted_assembly():
+    """6 workers (weight 1) and 4 founders (weight 3) at a held general assembly, 50 %."""
+    from datetime import date, timedelta
+
+    from tests.factories_members import category, general_assembly, make_member
+
+    founders = category("staff")
+    founders.vote_weight = 3
+    assembly = general_assembly()
+    assembly.quorum_percent = 50
+    assembly.proxies_count_for_quorum = True
+    db.session.flush()
+    admitted = date(2025, 2, 3)
+    workers = [
+        make_member(given=f"W{i}", category="worker", admitted_on=admitted) for i in range(6)
+    ]
+    bosses = [make_member(given=f"F{i}", category="staff", admitted_on=admitted) for i in range(4)]
+    meeting = make_meeting(assembly, state="closed", days_ahead=-3)
+    opened = utcnow() - timedelta(hours=3)
+    meeting.opened_at, meeting.closed_at = opened, opened + timedelta(hours=2)
+    db.session.flush()
+    return meeting, workers, bosses, opened
+
+
+def test_the_minutes_quorum_counts_college_weights(db):
+    from portal.meetings import attendance
+
+    meeting, workers, bosses, _opened = _weighted_assembly()
+    rows = [
+        Attendance(meeting_id=meeting.id, member_id=w.id, status="present") for w in workers[:5]
+    ]
+    # Represented by a holder who was not there: does not count.
+    rows.append(
+        Attendance(
+            meeting_id=meeting.id,
+            member_id=bosses[0].id,
+            status="represented",
+            proxy_holder_id=bosses[1].id,
+        )
+    )
+    db.session.add_all(rows)
+    db.session.flush()
+    total = sum(attendance.weights(meeting).values())
+    line = services.quorum_line(meeting)
+    assert line.weighted and line.electorate == total >= 18
+    assert line.counted == 5 and not line.reached  # 5 heads of 10, but 5 votes of 18
+    minutes = started(meeting)
+    db.session.flush()
+    assert not services.report(minutes).quorum.reached
+
+
+def test_the_minutes_quorum_is_the_highest_of_the_session(app, client, db):
+    from datetime import timedelta
+
+    meeting, workers, bosses, opened = _weighted_assembly()
+    rows = [
+        Attendance(meeting_id=meeting.id, member_id=w.id, status="present") for w in workers[:5]
+    ]
+    # One founder arrives after the opening and leaves before the closing.
+    rows.append(
+        Attendance(
+            meeting_id=meeting.id,
+            member_id=bosses[0].id,
+            status="present",
+            arrived_at=opened + timedelta(minutes=20),
+            left_at=opened + timedelta(minutes=90),
+        )
+    )
+    # Another was there from the opening and left before the peak.
+    rows.append(
+        Attendance(
+            meeting_id=meeting.id,
+            member_id=bosses[1].id,
+            status="present",
+            arrived_at=opened,
+            left_at=opened + timedelta(minutes=10),
+        )
+    )
+    # A third arrives at the peak; a fourth after the closing (not counted).
+    rows.append(
+        Attendance(
+            meeting_id=meeting.id,
+            member_id=bosses[2].id,
+            status="present",
+            arrived_at=opened + timedelta(minutes=30),
+        )
+    )
+    rows.append(
+        Attendance(
+            meeting_id=meeting.id,
+            member_id=bosses[3].id,
+            status="present",
+            arrived_at=opened + timedelta(hours=4),
+        )
+    )
+    db.session.add_all(rows)
+    db.session.flush()
+    line = services.quorum_line(meeting)
+    assert line.counted == 5 + 3 + 3 and line.reached  # at 30 minutes
+    assert line.at == opened + timedelta(minutes=30)
+    minutes = started(meeting)
+    db.session.flush()
+    c = login(app.test_client(), board_user())
+    page = c.get(f"/meetings/minutes/{minutes.id}").get_data(as_text=True)
+    assert "Quorum reached:" in page and "votes counted" in page
+    assert "at its highest" in page
