@@ -51,6 +51,7 @@ from portal.voting.services import RECEIPT_ALPHABET, member_of
 
 MAX_TITLE, MAX_PLACE, MAX_LINK, MAX_DESCRIPTION, MAX_REASON = 200, 300, 500, 20_000, 1000
 CHECK_IN_LENGTH = 6
+MAX_DAYS_AHEAD = 3653  # a meeting is planned at most ten years ahead
 # States a member's calendar shows (a planned meeting is the board's draft).
 FEED_STATES = ("convened", "in_session", "closed", "cancelled")
 
@@ -205,6 +206,8 @@ def _clean(data: MeetingData) -> dict:
         raise DomainError(_l("Give the meeting a title."), field="title")
     if data.day is None:
         raise DomainError(_l("Choose the day of the meeting."), field="day")
+    if data.day > local_today() + timedelta(days=MAX_DAYS_AHEAD):
+        raise DomainError(_l("Choose a day within the next ten years."), field="day")
     if data.start is None:
         raise DomainError(_l("Choose the time the meeting starts."), field="start")
     starts_at = to_utc(data.day, data.start)

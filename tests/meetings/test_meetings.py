@@ -468,3 +468,16 @@ def test_ics_lines_are_escaped_and_folded_at_75_octets(db):
     assert str(event["UID"]) == f"meeting-{meeting.id}@portal.test"
     assert event.decoded("DTSTART") == meeting.starts_at
     assert event.decoded("DTEND") == meeting.starts_at + ical.DEFAULT_LENGTH
+
+
+def test_a_meeting_is_planned_at_most_ten_years_ahead(db):
+    data = services.MeetingData(
+        body_id=board_body().id,
+        kind="board",
+        title="Far away",
+        day=date(9999, 12, 31),
+        start=time(23, 30),
+    )
+    with pytest.raises(DomainError) as caught:
+        services.create_meeting(board_user(), data)
+    assert caught.value.field == "day"
