@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.core.viewhelpers import whole_number
@@ -33,7 +34,7 @@ class ItemForm(FlaskForm):
     )
     kind = SelectField(
         _l("Kind"),
-        choices=[(kind.value, title) for kind, title in ITEM_KIND_TITLES.items()],
+        choices=[SelectChoice(kind.value, title) for kind, title in ITEM_KIND_TITLES.items()],
         default="discussion",
         validate_choice=False,  # the service names a wrong choice next to the field
     )
@@ -64,5 +65,11 @@ class ItemForm(FlaskForm):
     )
 
     def set_choices(self, presenters, proposals) -> None:
-        self.presenter_id.choices = [("", _l("Nobody in particular")), *list(presenters)]
-        self.proposal_id.choices = [("", _l("No proposal")), *list(proposals)]
+        self.presenter_id.choices = [
+            SelectChoice("", _l("Nobody in particular")),
+            *(SelectChoice(*choice) for choice in presenters),
+        ]
+        self.proposal_id.choices = [
+            SelectChoice("", _l("No proposal")),
+            *(SelectChoice(*choice) for choice in proposals),
+        ]

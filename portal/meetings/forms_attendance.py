@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from portal.meetings.attendance import MAX_CODE
@@ -15,7 +16,7 @@ from portal.meetings.models import ATTENDANCE_TITLES
 class StatusForm(FlaskForm):
     status = SelectField(
         _l("Status"),
-        choices=[(status.value, title) for status, title in ATTENDANCE_TITLES.items()],
+        choices=[SelectChoice(status.value, title) for status, title in ATTENDANCE_TITLES.items()],
         validate_choice=False,  # the service names a wrong choice next to the field
     )
     holder_id = SelectField(

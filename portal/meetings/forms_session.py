@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField
+from wtforms.fields.choices import SelectChoice
 
 from portal.meetings.forms_agenda import optional_id
 
@@ -17,8 +18,8 @@ class OpenPollForm(FlaskForm):
     where = RadioField(
         _l("How people vote"),
         choices=[
-            ("room", _l("In the room: hands or paper, the secretary enters the count")),
-            ("portal", _l("On the portal: each person votes on their phone")),
+            SelectChoice("room", _l("In the room: hands or paper, the secretary enters the count")),
+            SelectChoice("portal", _l("On the portal: each person votes on their phone")),
         ],
         default="room",
         validate_choice=False,  # the view names a wrong choice next to the field

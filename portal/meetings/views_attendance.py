@@ -12,6 +12,7 @@ from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from portal.core.db import local_today, utcnow
 from portal.core.errors import DomainError
@@ -129,7 +130,10 @@ class AttendanceSection:
                     "holder_id": line.attendance.proxy_holder_id if line.attendance else None,
                 },
             )
-        form.holder_id.choices = [("", _("Nobody")), *self.holders_for(line)]
+        form.holder_id.choices = [
+            SelectChoice("", _("Nobody")),
+            *(SelectChoice(*choice) for choice in self.holders_for(line)),
+        ]
         prefix = f"attendance-{self.meeting.id}-{line.member.id}"
         for input_ in (form.status, form.holder_id):
             input_.id = f"{prefix}-{input_.name}"
