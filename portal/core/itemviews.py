@@ -45,9 +45,10 @@ class ItemEndpoints:
     view: str
     history: str
     revert: str
-    sharing: str
-    grant: str
-    revoke: str
+    # Items without a sharing screen (minutes: the workflow decides who reads them) leave these.
+    sharing: str = ""
+    grant: str = ""
+    revoke: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,13 @@ class ItemTexts:
 
     back: str  # link back to the item
     no_steps: str  # history without workflow steps
-    sharing_title: str  # with %(title)s
-    sharing_intro: str
-    sharing_here: str  # a role given on this item
-    sharing_inherited: str  # a role given on an item above
-    sharing_nobody: str
-    granted: str  # flash, with %(name)s
+    # The sharing screen's wording (empty for items without one).
+    sharing_title: str = ""  # with %(title)s
+    sharing_intro: str = ""
+    sharing_here: str = ""  # a role given on this item
+    sharing_inherited: str = ""  # a role given on an item above
+    sharing_nobody: str = ""
+    granted: str = ""  # flash, with %(name)s
 
 
 @dataclass(frozen=True)

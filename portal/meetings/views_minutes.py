@@ -401,28 +401,16 @@ def publish_minutes(minutes_id: int):
 HISTORY_TEXTS = itemviews.ItemTexts(
     back=_l("Back to the minutes"),
     no_steps=_l("No step yet: the minutes are still a draft."),
-    sharing_title="",
-    sharing_intro="",
-    sharing_here="",
-    sharing_inherited="",
-    sharing_nobody="",
-    granted="",
 )
 NOTES_ENDPOINTS = itemviews.ItemEndpoints(
     view="meetings.view_minutes",
     history="meetings.minutes_history",
     revert="meetings.revert_minutes",
-    sharing="",
-    grant="",
-    revoke="",
 )
 SECTION_ENDPOINTS = itemviews.ItemEndpoints(
     view="meetings.view_minutes",
     history="meetings.minutes_section_history",
     revert="meetings.revert_minutes_section",
-    sharing="",
-    grant="",
-    revoke="",
 )
 
 
