@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.core.cli import portal_cli
     from portal.core.errors import register_error_handlers
     from portal.home import bp as home_bp
+    from portal.integration import bp as integration_bp
     from portal.meetings import bp as meetings_bp
     from portal.members import bodies_bp
     from portal.members import bp as members_bp
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(proposals_bp)
     app.register_blueprint(voting_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(integration_bp)
     register_error_handlers(app)
 
     from portal import demo  # noqa: F401  (adds `flask portal demo`)

@@ -1,0 +1,109 @@
+"""The read journal and the one way a view loads a record.
+
+`load_pathway(pathway_id, kind, what, need)` is how every record route starts: it loads the
+pathway, decides whether the viewer may read it, journals the read (or the refused attempt) and
+returns it — or answers 404 to everyone who may not read it, and 403 to a reader who may not do
+what `need` asks. One journal row per request, whatever the number of loads: the journal's rows
+equal the reads.
+
+Refused attempts are committed before the 404, so that the rollback of the failed request does
+not take them away. The journal holds no content of the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import abort, g, has_request_context
+
+from portal.core.viewhelpers import acting_user
+from portal.extensions import db
+from portal.integration import policies
+from portal.integration.models import Pathway, ReadKind, ReadOutcome, RecordRead
+
+
+def record_read(
+    user,
+    pathway_id: int | None,
+    kind: ReadKind,
+    what: str,
+    outcome: ReadOutcome = ReadOutcome.ALLOWED,
+    reason: str = "",
+) -> RecordRead:
+    row = RecordRead(
+        pathway_id=pathway_id,
+        user_id=getattr(user, "id", None),
+        kind=kind.value,
+        what=what[:60],
+        outcome=outcome.value,
+        reason=reason[:500],
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def _already_journaled(pathway_id: int | None) -> bool:
+    if not has_request_context():
+        return False
+    seen = g.setdefault("_journaled_reads", set())
+    if pathway_id in seen:
+        return True
+    seen.add(pathway_id)
+    return False
+
+
+def refuse(user, pathway_id: int | None, kind: ReadKind, what: str, status: int = 404):
+    """Journal a refused attempt, keep it (commit) and answer `status`."""
+    db.session.rollback()  # nothing of the refused request is kept, except the journal row
+    record_read(user, pathway_id, kind, what, ReadOutcome.REFUSED)
+    db.session.commit()
+    abort(status)
+
+
+def load_pathway(
+    pathway_id: int,
+    kind: ReadKind = ReadKind.PAGE,
+    what: str = "record",
+    need: Callable | None = None,
+) -> Pathway:
+    """The pathway, if the viewer may read it (and do `need(user, pathway)`); journaled."""
+    user = acting_user()
+    pathway = db.session.get(Pathway, pathway_id)
+    if pathway is None:
+        refuse(user, pathway_id, kind, what)
+    glass = None
+    allowed = policies.can_read(user, pathway)
+    if not allowed:
+        glass = policies.break_glass_open(user, pathway)
+        if glass is None:
+            refuse(user, pathway_id, kind, what)
+    if need is not None and (glass is not None or not need(user, pathway)):
+        # A reader who may not do this (a break-glass reading never changes anything).
+        refuse(user, pathway_id, kind, what, status=403)
+    if not _already_journaled(pathway.id):
+        if glass is not None:
+            record_read(user, pathway.id, kind, what, ReadOutcome.BREAK_GLASS, glass.reason)
+        else:
+            record_read(user, pathway.id, kind, what)
+    if has_request_context():
+        g.break_glass = glass is not None
+    return pathway
+
+
+def reads_of(pathway_ids: list[int], limit: int = 200) -> list[RecordRead]:
+    """Who read these records (not counting refused attempts), newest first."""
+    if not pathway_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(RecordRead)
+            .where(
+                RecordRead.pathway_id.in_(pathway_ids),
+                RecordRead.outcome != ReadOutcome.REFUSED.value,
+            )
+            .order_by(RecordRead.id.desc())
+            .limit(limit)
+        )
+    )

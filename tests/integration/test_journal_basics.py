@@ -1,0 +1,65 @@
+"""The loader's access decisions and the journal: one row per read, refused attempts kept,
+append-only in the database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.integration import policies
+from portal.integration.models import RecordRead
+from tests.factories_integration import assign, make_pathway
+from tests.factories_members import (
+    admin_user,
+    board_user,
+    counsellor_user,
+    member_with_login,
+    trainer_user,
+)
+
+
+def test_access_rules(db):
+    ada = member_with_login(given="Ada")
+    pathway = make_pathway(ada)
+    counsellor, trainer, stranger = counsellor_user(), trainer_user(), counsellor_user()
+    assign(pathway, counsellor, "counsellor", personal_data=True)
+    assign(pathway, trainer, "trainer")
+    assert policies.can_read(ada.user, pathway) and policies.can_read_barriers(ada.user, pathway)
+    assert not policies.can_edit(ada.user, pathway)
+    assert policies.can_edit(counsellor, pathway) and policies.can_read_barriers(counsellor, pathway)
+    assert policies.can_read(trainer, pathway) and not policies.can_read_barriers(trainer, pathway)
+    assert policies.can_assess(trainer, pathway) and not policies.can_assess(counsellor, pathway)
+    assert not policies.can_read(stranger, pathway)
+    assert not policies.can_read(board_user(), pathway)
+    admin = admin_user()
+    assert not policies.can_read(admin, pathway) and policies.can_break_glass(admin, pathway)
+
+
+def test_assignment_holds_only_while_it_runs(db):
+    pathway = make_pathway(member_with_login())
+    ended, future = counsellor_user(), counsellor_user()
+    assign(pathway, ended, starts_on=date(2020, 1, 1), ends_on=date(2020, 12, 31))
+    assign(pathway, future, starts_on=date(2099, 1, 1))
+    assert not policies.can_read(ended, pathway)
+    assert not policies.can_read(future, pathway)
+
+
+def test_assignment_needs_the_role_it_was_given_for(db):
+    pathway = make_pathway(member_with_login())
+    trainer = trainer_user()
+    assign(pathway, trainer, "counsellor")  # assigned as counsellor but holds only trainer
+    assert not policies.can_read(trainer, pathway)
+
+
+def test_journal_is_append_only(db):
+    db.session.add(RecordRead(pathway_id=1, kind="page", what="record", outcome="allowed"))
+    db.session.flush()
+    with pytest.raises(sa.exc.DatabaseError):
+        with db.session.begin_nested():
+            db.session.execute(sa.update(RecordRead).values(what="changed"))
+    with pytest.raises(sa.exc.DatabaseError):
+        with db.session.begin_nested():
+            db.session.execute(sa.delete(RecordRead))
