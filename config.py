@@ -103,6 +103,11 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
+    # Integration records are anonymised this many months after the pathway's exit date
+    # (`flask integration purge`, to run daily); the team is warned this many days before.
+    INTEGRATION_RETENTION_MONTHS = _env_int("INTEGRATION_RETENTION_MONTHS", 24)
+    INTEGRATION_PURGE_WARNING_DAYS = _env_int("INTEGRATION_PURGE_WARNING_DAYS", 30)
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
