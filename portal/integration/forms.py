@@ -1,0 +1,182 @@
+"""Forms of the record itself. Shape of input only: `integration.services` enforces the rules."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from portal.accounts.forms import CHOOSE_FROM_LIST
+from portal.integration import services
+from portal.integration.models import CONTRACT_TITLES, CRITERION_TITLES, TEAM_ROLE_TITLES
+from portal.members.forms import DateInput
+
+ID_PATTERN = Regexp(r"^[0-9]{0,10}$", message=CHOOSE_FROM_LIST)
+
+
+def _length(limit: int) -> Length:
+    return Length(max=limit, message=_l("At most %(n)d characters.", n=limit))
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class DetailsForm(FlaskForm):
+    entry_on = DateInput(_l("Entry date"), validators=[DataRequired(_l("Give a date."))])
+    planned_end_on = DateInput(_l("Planned end (optional)"), validators=[Optional()])
+    contract_type = SelectField(
+        _l("Contract"),
+        choices=[SelectChoice(k.value, v) for k, v in CONTRACT_TITLES.items()],
+        validate_choice=False,  # the service names a wrong choice next to the field
+    )
+    weekly_hours = DecimalField(
+        _l("Hours a week (optional)"),
+        places=1,
+        validators=[
+            Optional(),
+            NumberRange(0.5, 48, message=_l("Give a number of hours from 1 to 48.")),
+        ],
+    )
+    team = StringField(
+        _l("Team (optional)"), filters=[_strip], validators=[_length(services.MAX_TEAM)]
+    )
+    referrer = StringField(
+        _l("Who sent the person (optional)"),
+        description=_l("The organisation that sent them to us."),
+        filters=[_strip],
+        validators=[_length(services.MAX_REFERRER)],
+    )
+
+    def data_for(self, counsellor=None) -> services.PathwayData:
+        return services.PathwayData(
+            entry_on=self.entry_on.data,
+            planned_end_on=self.planned_end_on.data,
+            contract_type=self.contract_type.data or "",
+            weekly_hours=self.weekly_hours.data,
+            team=self.team.data or "",
+            referrer=self.referrer.data or "",
+            counsellor=counsellor,
+        )
+
+
+class NewPathwayForm(DetailsForm):
+    member = SelectField(
+        _l("The person"),
+        coerce=str,
+        validate_choice=False,
+        validators=[DataRequired(CHOOSE_FROM_LIST), ID_PATTERN],
+    )
+    counsellor = SelectField(
+        _l("Counsellor who follows the person"),
+        coerce=str,
+        validate_choice=False,
+        validators=[ID_PATTERN],
+    )
+
+
+class EligibilityForm(FlaskForm):
+    criterion = SelectField(
+        _l("Criterion"),
+        choices=[SelectChoice(k.value, v) for k, v in CRITERION_TITLES.items()],
+        validate_choice=False,
+    )
+    detail = StringField(
+        _l("Detail (optional)"), filters=[_strip], validators=[_length(services.MAX_DETAIL)]
+    )
+    checked_on = DateInput(_l("Checked on"), validators=[DataRequired(_l("Give a date."))])
+    expires_on = DateInput(_l("Ends on (optional)"), validators=[Optional()])
+
+
+class SuspendForm(FlaskForm):
+    starts_on = DateInput(
+        _l("First day of the pause"), validators=[DataRequired(_l("Give a date."))]
+    )
+    ends_on = DateInput(
+        _l("Last day of the pause (optional)"),
+        description=_l("Leave empty if you do not know yet."),
+        validators=[Optional()],
+    )
+    reason = TextAreaField(
+        _l("Why"),
+        validators=[DataRequired(_l("Say why.")), _length(services.MAX_REASON)],
+    )
+
+
+class EndSuspensionForm(FlaskForm):
+    ends_on = DateInput(_l("Last day of the pause"), validators=[DataRequired(_l("Give a date."))])
+
+
+class ExtendForm(FlaskForm):
+    new_end = DateInput(_l("New planned end"), validators=[DataRequired(_l("Give a date."))])
+    reason = TextAreaField(
+        _l("Why"),
+        validators=[DataRequired(_l("Say why.")), _length(services.MAX_REASON)],
+    )
+
+
+class AssignForm(FlaskForm):
+    user = SelectField(
+        _l("Person"),
+        coerce=str,
+        validate_choice=False,
+        validators=[DataRequired(CHOOSE_FROM_LIST), ID_PATTERN],
+    )
+    role = SelectField(
+        _l("As"),
+        choices=[SelectChoice(k.value, v) for k, v in TEAM_ROLE_TITLES.items()],
+        validate_choice=False,
+    )
+    starts_on = DateInput(_l("First day"), validators=[DataRequired(_l("Give a date."))])
+    ends_on = DateInput(_l("Last day (optional)"), validators=[Optional()])
+    personal_data = BooleanField(
+        _l("Can see personal difficulties"),
+        description=_l("Housing, health, money and the like."),
+    )
+
+
+class EndAssignmentForm(FlaskForm):
+    ends_on = DateInput(_l("Last day"), validators=[DataRequired(_l("Give a date."))])
+
+
+class ExitForm(FlaskForm):
+    exit_on = DateInput(_l("Exit date"), validators=[DataRequired(_l("Give a date."))])
+    outcome = SelectField(
+        _l("What happens next"),
+        coerce=str,
+        validate_choice=False,
+        validators=[DataRequired(CHOOSE_FROM_LIST), ID_PATTERN],
+    )
+    note = TextAreaField(_l("Note (optional)"), validators=[_length(services.MAX_NOTE)])
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why undo the exit"),
+        validators=[DataRequired(_l("Say why.")), _length(services.MAX_REASON)],
+    )
+
+
+class BreakGlassForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why you need to read this record"),
+        description=_l("The person will see this text."),
+        validators=[
+            DataRequired(_l("Say why.")),
+            Length(
+                min=services.MIN_GLASS_REASON,
+                max=services.MAX_GLASS_REASON,
+                message=_l(
+                    "From %(low)d to %(high)d characters.",
+                    low=services.MIN_GLASS_REASON,
+                    high=services.MAX_GLASS_REASON,
+                ),
+            ),
+        ],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
