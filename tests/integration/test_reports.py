@@ -1,0 +1,378 @@
+"""Reports for the board and funders: each figure on a small known dataset, the suppression of
+small groups, no individual data in the page or the CSV, access, and a constant query count."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from portal.core.audit import AuditEntry
+from portal.extensions import db as _db
+from portal.integration import reports
+from portal.integration.models import Skill, SkillAssessment, SupportAction
+from portal.integration.reports import OTHER_TEAMS, Cell, count_cell, protect, rate_cell
+from portal.meetings.models import Attendance
+from portal.voting.models import Participation
+from tests.factories_integration import make_pathway
+from tests.factories_meetings import make_meeting
+from tests.factories_members import (
+    admin_user,
+    board_user,
+    counsellor_user,
+    make_member,
+    member_with_login,
+    trainer_user,
+)
+from tests.factories_voting import make_poll
+
+YEAR = 2025
+CANARY_GIVEN = "Zorglubette"
+CANARY_FAMILY = "Quetzalcanary"
+
+
+def person(i: int = 0):
+    return make_member(given=f"{CANARY_GIVEN}{i}", family=CANARY_FAMILY, member_number=None)
+
+
+def pathways(n: int, entry_on: date, **fields):
+    return [make_pathway(person(), entry_on, **fields) for _ in range(n)]
+
+
+def anonymised(n: int, entry_on: date, **fields):
+    return [
+        make_pathway(None, entry_on, anonymised_on=date(2026, 1, 1), **fields) for _ in range(n)
+    ]
+
+
+def action(pathway, on: date, minutes: int) -> None:
+    _db.session.add(
+        SupportAction(pathway_id=pathway.id, happened_on=on, kind="interview", minutes=minutes)
+    )
+
+
+def assess(pathway, skill, on: date, level: int) -> None:
+    _db.session.add(
+        SkillAssessment(pathway_id=pathway.id, skill_id=skill.id, level=level, assessed_on=on)
+    )
+
+
+# --- The rule -------------------------------------------------------------------------------------
+
+
+def test_small_groups_are_hidden_and_zero_stays():
+    assert count_cell(7, 4).suppressed and count_cell(7, 4).value is None
+    assert count_cell(5, 5) == Cell(5, 5)
+    assert count_cell(0, 0) == Cell(0, 0)
+    assert count_cell(1, 1).suppressed
+
+
+def test_rate_hidden_when_the_group_the_part_or_the_rest_is_small():
+    assert rate_cell(2, 4).suppressed  # the group
+    assert rate_cell(3, 20).suppressed  # the part
+    assert rate_cell(17, 20).suppressed  # the rest: 3 people
+    assert rate_cell(5, 5).value == 1.0
+    assert rate_cell(0, 10).value == 0.0
+    assert rate_cell(10, 20).value == 0.5
+
+
+def test_secondary_suppression_hides_the_next_smallest():
+    cells = [count_cell(10, 10), count_cell(3, 3), count_cell(6, 6), count_cell(0, 0)]
+    result = protect(cells)
+    assert [c.suppressed for c in result] == [False, True, True, False]
+    assert result[2].value is None and result[3].value == 0
+
+
+def test_secondary_suppression_not_needed_with_two_hidden_or_none():
+    two = [count_cell(10, 10), count_cell(3, 3), count_cell(2, 2)]
+    assert protect(two) == two
+    none = [count_cell(10, 10), count_cell(6, 6)]
+    assert protect(none) == none
+
+
+# --- The figures ----------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def dataset(db):
+    """Active in 2025: A (6, left 2025-07-01 with a long-term job after 365 days), B (5 who
+    started in 2025, 2 of them anonymised, still there), C (5, left 2025-01-01 looking for a job
+    after 366 days). D (2) left in 2024; E (1) starts in 2026."""
+    a = pathways(6, date(2024, 7, 1), outcome_code="long_term_job", exit_on=date(2025, 7, 1))
+    b = pathways(3, date(2025, 2, 1)) + anonymised(2, date(2025, 2, 1))
+    c = pathways(5, date(2024, 1, 1), outcome_code="job_seeking", exit_on=date(2025, 1, 1))
+    d = pathways(2, date(2023, 1, 1), outcome_code="training", exit_on=date(2024, 6, 1))
+    e = pathways(1, date(2026, 1, 1))
+    for p in a[:5]:
+        action(p, date(2025, 3, 3), 90)
+        action(p, date(2024, 12, 31), 600)  # another year
+    skill = Skill(area="Work", name="Safety rules")
+    db.session.add(skill)
+    db.session.flush()
+    for p in a[:5]:
+        assess(p, skill, date(2024, 8, 1), 1)
+        assess(p, skill, date(2025, 3, 1), 3)
+    assess(a[0], skill, date(2026, 2, 1), 4)  # after the year: not counted for 2025
+    for p in c:
+        assess(p, skill, date(2024, 2, 1), 2)
+        assess(p, skill, date(2024, 9, 1), 2)
+    assess(b[0], skill, date(2025, 3, 1), 2)  # once only
+    meeting = make_meeting(starts_at=datetime(2025, 5, 6, 16, 0, tzinfo=UTC))
+    earlier = make_meeting(starts_at=datetime(2024, 5, 6, 16, 0, tzinfo=UTC))
+    for p in a[:5]:
+        db.session.add(Attendance(meeting_id=meeting.id, member_id=p.member_id, status="present"))
+    db.session.add(Attendance(meeting_id=meeting.id, member_id=a[5].member_id, status="absent"))
+    db.session.add(Attendance(meeting_id=earlier.id, member_id=c[0].member_id, status="present"))
+    poll = make_poll()
+    for p in a + c[:1]:
+        db.session.add(
+            Participation(
+                poll_id=poll.id, member_id=p.member_id, created_at=datetime(2025, 5, 1, tzinfo=UTC)
+            )
+        )
+    db.session.flush()
+    return {"a": a, "b": b, "c": c, "d": d, "e": e}
+
+
+def test_each_figure_on_a_known_dataset(dataset):
+    r = reports.report(YEAR, None)
+    assert r.entries == Cell(5, 5)
+    assert r.active == Cell(16, 16)
+    assert r.exits == Cell(11, 11)
+    outcomes = {row.code: row.exits for row in r.outcomes}
+    assert outcomes["long_term_job"] == Cell(6, 6)
+    assert outcomes["job_seeking"] == Cell(5, 5)
+    assert outcomes["training"] == Cell(0, 0)  # D left in 2024
+    assert r.positive_rate.value == pytest.approx(6 / 11)
+    assert r.average_months.value == pytest.approx((6 * 365 + 5 * 366) / 11 / (365.25 / 12))
+    assert r.support_hours.value == pytest.approx(7.5)
+    assert r.hours_per_pathway.value == pytest.approx(7.5 / 16)
+    assert r.skills_assessed == Cell(10, 10)
+    assert r.skills_progress.value == pytest.approx(0.5)
+    assert r.skills_gain.value == pytest.approx(1.0)
+    assert r.members == Cell(14, 14)  # the 2 anonymised pathways have nobody to follow
+    assert r.meeting_rate.value == pytest.approx(5 / 14)
+    assert r.poll_rate.value == pytest.approx(7 / 14)
+    series = {row.year: row for row in r.series}
+    assert sorted(series) == [2021, 2022, 2023, 2024, 2025]
+    assert series[2024].entries == Cell(11, 11) and series[2025].entries == Cell(5, 5)
+    assert series[2023].entries.suppressed and series[2024].exits.suppressed  # D: 2 people
+    assert series[2025].exits == Cell(11, 11) and series[2022].exits == Cell(0, 0)
+
+
+def test_all_years(dataset):
+    r = reports.report(None, None)
+    assert r.active == Cell(19, 19)
+    assert r.entries == Cell(19, 19)
+    assert r.exits == Cell(13, 13)
+    assert r.support_hours.value == pytest.approx(7.5 + 50)
+
+
+def test_a_team_alone(dataset):
+    for p in dataset["a"][:5]:
+        p.team = "Garden"
+    _db.session.flush()
+    r = reports.report(YEAR, "Garden")
+    assert r.active == Cell(5, 5) and r.exits == Cell(5, 5) and r.entries == Cell(0, 0)
+    assert r.support_hours.value == pytest.approx(7.5)
+    assert r.teams == []
+
+
+@pytest.mark.parametrize(("n", "hidden"), [(4, True), (5, False)])
+def test_four_people_hidden_five_shown(db, n, hidden):
+    entered = pathways(n, date(2025, 3, 1), outcome_code="training", exit_on=date(2025, 9, 1))
+    for p in entered:
+        action(p, date(2025, 4, 1), 60)
+    db.session.flush()
+    r = reports.report(YEAR, None)
+    for cell in (r.entries, r.active, r.exits, r.positive_rate, r.average_months, r.support_hours):
+        assert cell.suppressed is hidden, cell
+        assert (cell.value is None) is hidden
+    assert r.hours_per_pathway.suppressed is hidden
+
+
+def test_one_person_counts_once(db):
+    """Two pathways of the same person are one person: 4 people with 5 pathways stay hidden."""
+    people = [person() for _ in range(4)]
+    for m in people:
+        make_pathway(m, date(2025, 3, 1))
+    make_pathway(people[0], date(2025, 6, 1))
+    r = reports.report(YEAR, None)
+    assert r.entries.suppressed and r.entries.people == 4
+
+
+def test_outcomes_secondary_suppression(db):
+    pathways(6, date(2024, 3, 1), outcome_code="long_term_job", exit_on=date(2025, 3, 1))
+    pathways(3, date(2024, 3, 1), outcome_code="training", exit_on=date(2025, 3, 1))
+    pathways(5, date(2024, 3, 1), outcome_code="job_seeking", exit_on=date(2025, 3, 1))
+    r = reports.report(YEAR, None)
+    outcomes = {row.code: row.exits for row in r.outcomes}
+    assert r.exits == Cell(14, 14)
+    assert outcomes["training"].suppressed
+    assert outcomes["job_seeking"].suppressed  # else 14 - 6 - 5 = 3
+    assert outcomes["long_term_job"] == Cell(6, 6)
+    assert outcomes["unknown"] == Cell(0, 0)
+
+
+def test_small_teams_are_folded(db):
+    pathways(6, date(2025, 3, 1), team="Garden")
+    pathways(7, date(2025, 3, 1), team="Kitchen")
+    pathways(3, date(2025, 3, 1), team="Repair")
+    pathways(2, date(2025, 3, 1), team="Shop")
+    rows = {row.key: row for row in reports.report(YEAR, None).teams}
+    assert set(rows) == {"Garden", "Kitchen", OTHER_TEAMS}
+    assert rows[OTHER_TEAMS].active == Cell(5, 5)  # Repair and Shop together
+    assert rows["Garden"].active == Cell(6, 6)
+
+
+def test_folded_row_still_small_is_hidden_with_the_next_smallest(db):
+    pathways(6, date(2025, 3, 1), team="Garden")
+    pathways(9, date(2025, 3, 1), team="Kitchen")
+    pathways(3, date(2025, 3, 1), team="Repair")
+    rows = {row.key: row for row in reports.report(YEAR, None).teams}
+    assert rows[OTHER_TEAMS].active.suppressed
+    assert rows["Garden"].active.suppressed  # else 18 - 9 - 6 = 3
+    assert rows["Kitchen"].active == Cell(9, 9)
+
+
+def test_teams_to_choose_are_the_large_ones(db):
+    pathways(5, date(2025, 3, 1), team="Garden")
+    pathways(4, date(2025, 3, 1), team="Repair")
+    assert reports.report_teams() == ["Garden"]
+
+
+def test_statement_count_does_not_grow(db):
+    skill = Skill(area="Work", name="Tools")
+    db.session.add(skill)
+    db.session.flush()
+
+    def grow(n: int) -> None:
+        made = pathways(n // 2, date(2025, 1, 6), team="Garden")
+        made += anonymised(n - n // 2, date(2024, 1, 6), team="Kitchen")
+        for i, p in enumerate(made):
+            action(p, date(2025, 2, 1), 30 + i % 60)
+            assess(p, skill, date(2025, 2, 1), 1)
+            assess(p, skill, date(2025, 6, 1), 2 + i % 3)
+        db.session.flush()
+
+    def statements() -> int:
+        seen = []
+
+        def count(*_args):
+            seen.append(1)
+
+        sa.event.listen(sa.engine.Engine, "before_cursor_execute", count)
+        try:
+            reports.report(YEAR, None)
+            reports.report(None, "Garden")
+        finally:
+            sa.event.remove(sa.engine.Engine, "before_cursor_execute", count)
+        return len(seen)
+
+    grow(10)
+    small = statements()
+    grow(90)
+    assert statements() == small
+    assert small <= 30
+
+
+# --- The pages ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", [None, "member", "trainer"])
+def test_others_get_not_found(db, client, login_as, who):
+    if who == "member":
+        login_as(member_with_login().user)
+    elif who == "trainer":
+        login_as(trainer_user())
+    assert client.get("/integration/reports").status_code == 404
+    assert client.get("/integration/reports.csv").status_code == 404
+
+
+@pytest.mark.parametrize("make", [board_user, admin_user, counsellor_user])
+def test_board_admin_counsellor_see_the_page(db, client, login_as, make):
+    login_as(make())
+    response = client.get("/integration/reports")
+    assert response.status_code == 200
+    assert 'role="img"' in response.get_data(as_text=True)
+
+
+def test_page_and_csv_hold_no_individual_data(dataset, client, login_as):
+    for p in dataset["a"] + dataset["c"]:
+        p.team = "Garden"
+        p.referrer = "Canary referrer"
+        p.exit_note = "Canary exit note"
+    pathways(2, date(2025, 3, 1), team="Repair")
+    _db.session.flush()
+    login_as(board_user())
+    html = client.get(f"/integration/reports?year={YEAR}").get_data(as_text=True)
+    body = client.get(f"/integration/reports.csv?year={YEAR}").get_data(as_text=True)
+    for text in (html, body):
+        assert CANARY_GIVEN not in text and CANARY_FAMILY not in text
+        assert "Canary" not in text
+        assert not re.search(r"/members/\d", text)  # no link to anybody's profile
+    # The known figures are on the page, the small ones are not.
+    assert "fewer than 5" in html
+    assert "<title" in html and "<caption>" in html and 'scope="row"' in html
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert rows[0] == ["figure", "group", "value"]
+    values = {(r[0], r[1]): r[2] for r in rows[1:]}
+    assert values[("entries", "")] == "7"
+    assert values[("active_pathways", "")] == "18"
+    assert values[("exits_by_outcome", "Long-term job")] == "6"
+    assert values[("team_active_pathways", "Garden")] == "11"
+    assert values[("team_active_pathways", "(other teams)")] == "<5"  # Repair (2)
+    assert values[("team_active_pathways", "(no team)")] == "<5"  # B (5), else 18 - 11 - 5
+    assert values[("entries_by_year", "2023")] == "<5"
+
+
+def test_csv_is_formula_safe_and_audited(db, client, login_as):
+    pathways(5, date(2025, 3, 1), team="=HYPERLINK(1)")
+    login_as(board_user())
+    before = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)))
+    response = client.get(f"/integration/reports.csv?year={YEAR}&team=%3DHYPERLINK(1)")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/csv")
+    text = response.get_data(as_text=True)
+    assert "'=HYPERLINK(1)" in text
+    assert "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+    entries = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "integration.export_reports")
+    ).all()
+    assert len(entries) == 1
+    assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id))) == before + 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "year=abc",
+        "year=99999",
+        "year=1800",
+        "year=%C2%B2",
+        "team=Nowhere",
+        "year=&team=",
+        "year=all",
+    ],
+)
+def test_bad_filters_give_the_default(db, client, login_as, query):
+    pathways(5, date(2025, 3, 1), team="Garden")
+    login_as(counsellor_user())
+    assert client.get(f"/integration/reports?{query}").status_code == 200
+    assert client.get(f"/integration/reports.csv?{query}").status_code == 200
+
+
+def test_page_for_one_team_links_its_csv(db, client, login_as):
+    pathways(5, date(2025, 3, 1), team="Garden")
+    pathways(5, date(2025, 3, 1), team="Kitchen")
+    login_as(board_user())
+    response = client.get(f"/integration/reports?year={YEAR}&team=Garden")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"/integration/reports.csv?year={YEAR}&amp;team=Garden" in html
+    assert '<option value="Garden" selected>' in html
+    assert "Figures by team" not in html  # one team: no breakdown
