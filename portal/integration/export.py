@@ -1,0 +1,737 @@
+"""A member's full personal-data export: everything the portal holds about one person.
+
+`member_export(member)` gives plain JSON-able data: the register row, the account, membership
+events, mandates, meetings, polls taken part in (title and date only: never a choice), proxies,
+proposals, supports, comments, amendments, and every pathway still linked to them with all its
+rows and the read journal of it. The integration part is built from the models' columns
+(`Model.__table__.columns`), so a column added later is exported without a change here; only
+foreign keys are replaced by names (the person who wrote a row, the skill, the outcome) or
+left out when the row sits under its parent. `export_pdf(member)` prints the same content in
+plain words.
+
+Anonymised pathways are no longer the member's (their link is gone) and are not exported.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_babel import force_locale, format_date, format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
+
+from portal.accounts.models import Role, User
+from portal.core import audit
+from portal.core.db import local_today
+from portal.core.errors import DomainError, NotAllowed
+from portal.extensions import db
+from portal.integration import journal, policies
+from portal.integration.models import (
+    ACTION_TITLES,
+    BARRIER_STATUS_TITLES,
+    BARRIER_TITLES,
+    CONTRACT_TITLES,
+    CRITERION_TITLES,
+    GOAL_STATUS_TITLES,
+    PERIOD_TITLES,
+    REQUEST_STATUS_TITLES,
+    SKILL_LEVELS,
+    TEAM_ROLE_TITLES,
+    Assignment,
+    Barrier,
+    Eligibility,
+    ExitOutcome,
+    Goal,
+    GoalEvent,
+    Pathway,
+    PathwayPeriod,
+    ReadKind,
+    ReadOutcome,
+    RecordRead,
+    RectificationRequest,
+    Skill,
+    SkillAssessment,
+    SupportAction,
+)
+from portal.meetings.models import Attendance, Meeting, SpeakingRequest
+from portal.members.models import Body, Mandate, Member, MembershipEvent
+from portal.proposals.models import (
+    Proposal,
+    ProposalAmendment,
+    ProposalComment,
+    ProposalSupport,
+)
+from portal.voting.models import Participation, Poll, Proxy
+
+FORMAT_VERSION = 1
+
+# Register columns that are the portal's own machinery, not data about the person.
+MEMBER_INTERNAL = {"security_path", "user_id", "category_id"}
+
+# The integration tables under a pathway, in the order they are exported: (key, model).
+PATHWAY_PARTS: list[tuple[str, type]] = [
+    ("eligibility", Eligibility),
+    ("periods", PathwayPeriod),
+    ("follow_up_team", Assignment),
+    ("goals", Goal),
+    ("support_actions", SupportAction),
+    ("skill_assessments", SkillAssessment),
+    ("barriers", Barrier),
+    ("rectification_requests", RectificationRequest),
+]
+PATHWAY_PARTS_BY_MODEL = {model: key for key, model in PATHWAY_PARTS}
+
+
+def jsonable(value: Any) -> Any:
+    """A column value as JSON data: dates and times in ISO 8601, decimals as text."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def fk_key(column: sa.Column) -> str:
+    """The key a foreign key's name is exported under: `recorded_by_id` → `recorded_by`."""
+    name = column.name
+    return name[:-3] if name.endswith("_id") else name
+
+
+def _row(obj, skip: set[str], names: dict[str, Any]) -> dict[str, Any]:
+    """Every column of `obj` (introspected), foreign keys replaced by names or left out.
+
+    A foreign key in `skip` is left out (the row's parent, the member themself); any other
+    foreign key is exported under `fk_key(column)` with its name looked up in `names` by the
+    referred table (users: the display name; skills; outcomes)."""
+    out: dict[str, Any] = {}
+    for column in obj.__table__.columns:
+        value = getattr(obj, column.key)
+        if column.foreign_keys:
+            if column.name in skip:
+                continue
+            table = next(iter(column.foreign_keys)).column.table.name
+            lookup = names.get(table, {})
+            out[fk_key(column)] = None if value is None else lookup.get(value, f"#{value}")
+        else:
+            out[column.name] = jsonable(value)
+    return out
+
+
+def _user_names(ids: set[int]) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))
+    return {row.id: row.display_name for row in rows}
+
+
+def _user_fk_values(rows, model) -> set[int]:
+    columns = [
+        c
+        for c in model.__table__.columns
+        if any(fk.column.table.name == "users" for fk in c.foreign_keys)
+    ]
+    return {getattr(r, c.key) for r in rows for c in columns}
+
+
+# --- The integration records -------------------------------------------------------------------
+
+
+def _pathways_part(member: Member) -> list[dict[str, Any]]:
+    pathways = db.session.scalars(
+        sa.select(Pathway)
+        .where(Pathway.member_id == member.id, Pathway.anonymised_on.is_(None))
+        .order_by(Pathway.entry_on, Pathway.id)
+    ).all()
+    if not pathways:
+        return []
+    ids = [p.id for p in pathways]
+    parts: dict[str, list] = {}
+    for key, model in PATHWAY_PARTS:
+        parts[key] = list(
+            db.session.scalars(sa.select(model).where(model.pathway_id.in_(ids)).order_by(model.id))
+        )
+    goal_ids = [g.id for g in parts["goals"]]
+    events = (
+        list(
+            db.session.scalars(
+                sa.select(GoalEvent).where(GoalEvent.goal_id.in_(goal_ids)).order_by(GoalEvent.id)
+            )
+        )
+        if goal_ids
+        else []
+    )
+    reads = list(
+        db.session.scalars(
+            sa.select(RecordRead).where(RecordRead.pathway_id.in_(ids)).order_by(RecordRead.id)
+        )
+    )
+    user_ids = _user_fk_values(pathways, Pathway) | _user_fk_values(events, GoalEvent)
+    user_ids |= _user_fk_values(reads, RecordRead)
+    for key, model in PATHWAY_PARTS:
+        user_ids |= _user_fk_values(parts[key], model)
+    names = {
+        "users": _user_names(user_ids),
+        "integration_skills": {
+            s.id: s.name
+            for s in db.session.scalars(
+                sa.select(Skill).where(
+                    Skill.id.in_({a.skill_id for a in parts["skill_assessments"]})
+                )
+            )
+        }
+        if parts["skill_assessments"]
+        else {},
+        "integration_outcomes": {
+            o.id: o.title
+            for o in db.session.scalars(
+                sa.select(ExitOutcome).where(
+                    ExitOutcome.id.in_({p.outcome_id for p in pathways if p.outcome_id})
+                )
+            )
+        },
+    }
+    events_of: dict[int, list] = {}
+    for event in events:
+        events_of.setdefault(event.goal_id, []).append(_row(event, {"goal_id"}, names))
+    exported = []
+    for pathway in pathways:
+        item = _row(pathway, {"member_id"}, names)
+        for key, model in PATHWAY_PARTS:
+            rows = []
+            for obj in parts[key]:
+                if obj.pathway_id != pathway.id:
+                    continue
+                row = _row(obj, {"pathway_id"}, names)
+                if model is Goal:
+                    row["events"] = events_of.get(obj.id, [])
+                rows.append(row)
+            item[key] = rows
+        item["reads"] = [
+            {k: v for k, v in _row(read, set(), names).items() if k != "pathway_id"}
+            for read in reads
+            if read.pathway_id == pathway.id
+        ]
+        exported.append(item)
+    return exported
+
+
+# --- Membership and participation ---------------------------------------------------------------
+
+
+def _member_part(member: Member) -> dict[str, Any]:
+    out = {
+        c.name: jsonable(getattr(member, c.key))
+        for c in Member.__table__.columns
+        if c.name not in MEMBER_INTERNAL
+    }
+    out["college"] = member.category.title if member.category else None
+    return out
+
+
+def _account_part(member: Member) -> dict[str, Any] | None:
+    user = db.session.get(User, member.user_id) if member.user_id else None
+    if user is None:
+        return None
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "email": user.email,
+        "language": user.locale,
+        "active": user.active,
+        "roles": sorted(str(role.value) for role in user.roles),
+        "created_at": jsonable(user.created_at),
+        "last_login_at": jsonable(user.last_login_at),
+    }
+
+
+def _membership_events(member: Member) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        sa.select(MembershipEvent)
+        .where(MembershipEvent.member_id == member.id)
+        .order_by(MembershipEvent.effective_on, MembershipEvent.id)
+    ).all()
+    return [
+        {
+            "kind": event.kind,
+            "transition": event.transition,
+            "effective_on": jsonable(event.effective_on),
+            "state": event.state,
+            "college": event.category.title if event.category else None,
+            "reason": event.reason,
+            "recorded_at": jsonable(event.recorded_at),
+        }
+        for event in rows
+    ]
+
+
+def _mandates(member: Member) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        sa.select(Mandate)
+        .join(Body, Body.id == Mandate.body_id)
+        .where(Mandate.member_id == member.id)
+        .order_by(Mandate.starts_on, Mandate.id)
+    ).all()
+    return [
+        {
+            "body": mandate.body.title,
+            "position": mandate.position,
+            "starts_on": jsonable(mandate.starts_on),
+            "ends_on": jsonable(mandate.ends_on),
+            "note": mandate.note,
+        }
+        for mandate in rows
+    ]
+
+
+def _meetings(member: Member) -> tuple[list, list]:
+    holder = aliased(Member)
+    rows = db.session.execute(
+        sa.select(
+            Attendance, Meeting.title, Meeting.starts_at, holder.given_name, holder.family_name
+        )
+        .join(Meeting, Meeting.id == Attendance.meeting_id)
+        .outerjoin(holder, holder.id == Attendance.proxy_holder_id)
+        .where(Attendance.member_id == member.id)
+        .order_by(Meeting.starts_at, Attendance.id)
+    ).all()
+    attendance = [
+        {
+            "meeting": title,
+            "starts_at": jsonable(starts_at),
+            "status": row.status,
+            "represented_by": f"{given} {family}".strip() if given is not None else None,
+            "arrived_at": jsonable(row.arrived_at),
+            "left_at": jsonable(row.left_at),
+            "self_checked_in": row.self_checked_in,
+        }
+        for row, title, starts_at, given, family in rows
+    ]
+    speaking = [
+        {"meeting": title, "requested_at": jsonable(requested_at), "withdrawn": withdrawn}
+        for title, requested_at, withdrawn in db.session.execute(
+            sa.select(Meeting.title, SpeakingRequest.requested_at, SpeakingRequest.withdrawn)
+            .join(Meeting, Meeting.id == SpeakingRequest.meeting_id)
+            .where(SpeakingRequest.member_id == member.id)
+            .order_by(SpeakingRequest.requested_at)
+        )
+    ]
+    return attendance, speaking
+
+
+def _polls(member: Member) -> list[dict[str, Any]]:
+    # Title and date only: never the choice, not even for named polls.
+    rows = db.session.execute(
+        sa.select(Poll.title, Participation.created_at)
+        .join(Poll, Poll.id == Participation.poll_id)
+        .where(Participation.member_id == member.id)
+        .order_by(Participation.created_at)
+    ).all()
+    return [{"poll": title, "voted_at": jsonable(at)} for title, at in rows]
+
+
+def _proxies(member: Member) -> tuple[list, list]:
+    other = aliased(Member)
+
+    def listing(mine, theirs) -> list[dict[str, Any]]:
+        rows = db.session.execute(
+            sa.select(Proxy, Poll.title, other.given_name, other.family_name)
+            .join(Poll, Poll.id == Proxy.poll_id)
+            .join(other, other.id == theirs)
+            .where(mine == member.id)
+            .order_by(Proxy.created_at, Proxy.id)
+        ).all()
+        return [
+            {
+                "poll": title,
+                "person": f"{given} {family}".strip(),
+                "created_at": jsonable(proxy.created_at),
+                "revoked_at": jsonable(proxy.revoked_at),
+                "used_at": jsonable(proxy.used_at),
+            }
+            for proxy, title, given, family in rows
+        ]
+
+    return (
+        listing(Proxy.principal_id, Proxy.holder_id),
+        listing(Proxy.holder_id, Proxy.principal_id),
+    )
+
+
+def _proposals(member: Member) -> dict[str, list]:
+    supports = [
+        {"proposal": title, "created_at": jsonable(at)}
+        for title, at in db.session.execute(
+            sa.select(Proposal.title, ProposalSupport.created_at)
+            .join(Proposal, Proposal.id == ProposalSupport.proposal_id)
+            .where(ProposalSupport.member_id == member.id)
+            .order_by(ProposalSupport.created_at)
+        )
+    ]
+    if member.user_id is None:
+        return {"proposals": [], "supports": supports, "comments": [], "amendments": []}
+    owned = [
+        {
+            "title": p.title,
+            "summary": p.summary,
+            "state": p.state,
+            "created_at": jsonable(p.created_at),
+        }
+        for p in db.session.scalars(
+            sa.select(Proposal).where(Proposal.owner_id == member.user_id).order_by(Proposal.id)
+        )
+    ]
+    comments = [
+        {
+            "proposal": title,
+            "text": c.text,
+            "created_at": jsonable(c.created_at),
+            "edited_at": jsonable(c.edited_at),
+            "hidden_at": jsonable(c.hidden_at),
+            "hidden_reason": c.hidden_reason,
+        }
+        for c, title in db.session.execute(
+            sa.select(ProposalComment, Proposal.title)
+            .join(Proposal, Proposal.id == ProposalComment.proposal_id)
+            .where(ProposalComment.author_id == member.user_id)
+            .order_by(ProposalComment.id)
+        )
+    ]
+    amendments = [
+        {
+            "proposal": title,
+            "field": a.field,
+            "text": a.text,
+            "reason": a.reason,
+            "state": a.state,
+            "created_at": jsonable(a.created_at),
+            "decided_at": jsonable(a.decided_at),
+            "decision_comment": a.decision_comment,
+        }
+        for a, title in db.session.execute(
+            sa.select(ProposalAmendment, Proposal.title)
+            .join(Proposal, Proposal.id == ProposalAmendment.proposal_id)
+            .where(ProposalAmendment.author_id == member.user_id)
+            .order_by(ProposalAmendment.id)
+        )
+    ]
+    return {
+        "proposals": owned,
+        "supports": supports,
+        "comments": comments,
+        "amendments": amendments,
+    }
+
+
+def member_export(member: Member, today: date | None = None) -> dict[str, Any]:
+    """Everything the portal holds about `member`, as JSON-able data with plain keys."""
+    attendance, speaking = _meetings(member)
+    given, held = _proxies(member)
+    return {
+        "format": FORMAT_VERSION,
+        "exported_on": jsonable(today or local_today()),
+        "member": _member_part(member),
+        "account": _account_part(member),
+        "membership_events": _membership_events(member),
+        "mandates": _mandates(member),
+        "meetings": attendance,
+        "speaking_requests": speaking,
+        "polls": _polls(member),
+        "proxies_given": given,
+        "proxies_held": held,
+        **_proposals(member),
+        "pathways": _pathways_part(member),
+    }
+
+
+# --- The printed version ------------------------------------------------------------------------
+
+# Plain-word labels of the keys; a key without one (a column added later) shows as it is named.
+LABELS = {
+    "id": _l("Number"),
+    "member_number": _l("Member number"),
+    "given_name": _l("First name"),
+    "family_name": _l("Last name"),
+    "preferred_language": _l("Language"),
+    "language": _l("Language"),
+    "email": _l("E-mail"),
+    "phone": _l("Phone"),
+    "contact_consent": _l("Others may see my e-mail and phone"),
+    "team": _l("Team"),
+    "college": _l("College"),
+    "state": _l("Where it stands"),
+    "applied_on": _l("Asked to join on"),
+    "admitted_on": _l("Member since"),
+    "ended_on": _l("Left on"),
+    "created_at": _l("Written on"),
+    "updated_at": _l("Last changed on"),
+    "username": _l("Username"),
+    "display_name": _l("Name shown"),
+    "active": _l("Active"),
+    "roles": _l("Roles"),
+    "last_login_at": _l("Last login"),
+    "kind": _l("Type"),
+    "transition": _l("Step"),
+    "effective_on": _l("On"),
+    "reason": _l("Reason"),
+    "recorded_at": _l("Written on"),
+    "body": _l("Body"),
+    "position": _l("Position"),
+    "starts_on": _l("From"),
+    "ends_on": _l("To"),
+    "note": _l("Note"),
+    "notes": _l("Notes"),
+    "meeting": _l("Meeting"),
+    "starts_at": _l("Starts"),
+    "status": _l("Where it stands"),
+    "represented_by": _l("Represented by"),
+    "arrived_at": _l("Arrived"),
+    "left_at": _l("Left"),
+    "self_checked_in": _l("Checked in alone"),
+    "requested_at": _l("Asked on"),
+    "withdrawn": _l("Withdrawn"),
+    "poll": _l("Vote"),
+    "voted_at": _l("Voted on"),
+    "person": _l("Person"),
+    "revoked_at": _l("Taken back on"),
+    "used_at": _l("Used on"),
+    "proposal": _l("Proposal"),
+    "title": _l("Title"),
+    "summary": _l("Summary"),
+    "text": _l("Text"),
+    "edited_at": _l("Changed on"),
+    "hidden_at": _l("Hidden on"),
+    "hidden_reason": _l("Why it was hidden"),
+    "field": _l("Part"),
+    "decided_at": _l("Decided on"),
+    "decision_comment": _l("Answer"),
+    "entry_on": _l("Start of the pathway"),
+    "planned_end_on": _l("Planned end"),
+    "contract_type": _l("Contract"),
+    "weekly_hours": _l("Hours per week"),
+    "referrer": _l("Sent by"),
+    "exit_on": _l("End of the pathway"),
+    "outcome": _l("After the pathway"),
+    "exit_note": _l("Note on the end"),
+    "created_by": _l("Opened by"),
+    "purge_warned_on": _l("Warning before deletion sent on"),
+    "anonymised_on": _l("Made anonymous on"),
+    "criterion": _l("Criterion"),
+    "detail": _l("Details"),
+    "checked_on": _l("Checked on"),
+    "expires_on": _l("Valid until"),
+    "recorded_by": _l("Written by"),
+    "previous_end_on": _l("End before"),
+    "user": _l("Person"),
+    "role": _l("Role"),
+    "personal_data": _l("May see personal difficulties"),
+    "assigned_by": _l("Chosen by"),
+    "assigned_at": _l("Chosen on"),
+    "target_on": _l("For"),
+    "changed_by": _l("Changed by"),
+    "changed_at": _l("Changed on"),
+    "events": _l("History"),
+    "happened_on": _l("On"),
+    "minutes": _l("Minutes"),
+    "skill": _l("Skill"),
+    "level": _l("Level"),
+    "assessed_on": _l("On"),
+    "assessed_by": _l("By"),
+    "noted_on": _l("Noted on"),
+    "updated_by": _l("Changed by"),
+    "answer": _l("Answer"),
+    "asked_by": _l("Asked by"),
+    "asked_at": _l("Asked on"),
+    "answered_by": _l("Answered by"),
+    "answered_at": _l("Answered on"),
+    "read_at": _l("When"),
+    "what": _l("What"),
+}
+
+# Codes shown by their title, per part of the pathway.
+PATHWAY_TITLES = {
+    "contract_type": CONTRACT_TITLES,
+}
+PART_TITLES = {
+    "eligibility": {"criterion": CRITERION_TITLES},
+    "periods": {"kind": PERIOD_TITLES},
+    "follow_up_team": {"role": TEAM_ROLE_TITLES},
+    "goals": {"status": GOAL_STATUS_TITLES},
+    "events": {"status": GOAL_STATUS_TITLES},
+    "support_actions": {"kind": ACTION_TITLES},
+    "skill_assessments": {"level": SKILL_LEVELS},
+    "barriers": {"kind": BARRIER_TITLES, "status": BARRIER_STATUS_TITLES},
+    "rectification_requests": {"status": REQUEST_STATUS_TITLES},
+}
+
+PART_HEADINGS = {
+    "eligibility": _l("Why you could start"),
+    "periods": _l("Pauses and extensions"),
+    "follow_up_team": _l("Who followed you"),
+    "goals": _l("Goals"),
+    "support_actions": _l("Support"),
+    "skill_assessments": _l("Skills"),
+    "barriers": _l("Difficulties"),
+    "rectification_requests": _l("Your requests for corrections"),
+    "reads": _l("Who read your record"),
+}
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
+
+
+def _text(value: Any, titles: dict | None = None) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if titles is not None:
+        for code, title in titles.items():
+            if str(code) == str(value):
+                return str(title)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return format_date(date.fromisoformat(value), "long")
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        try:
+            return format_datetime(datetime.fromisoformat(value), "medium")
+        except ValueError:
+            return value
+    return str(value)
+
+
+def _facts(row: dict[str, Any], titles: dict | None = None) -> list[tuple[str, str]]:
+    titles = titles or {}
+    return [
+        (str(LABELS.get(key, key.replace("_", " "))), _text(value, titles.get(key)))
+        for key, value in row.items()
+        if not isinstance(value, list) or key == "roles"
+    ]
+
+
+def printable(data: dict[str, Any]) -> dict[str, Any]:
+    """The export as headings and (label, text) facts, for the PDF."""
+    plain_sections = [
+        ("membership_events", _l("Your membership")),
+        ("mandates", _l("Your positions")),
+        ("meetings", _l("Meetings")),
+        ("speaking_requests", _l("Asking to speak in meetings")),
+        ("polls", _l("Votes you took part in")),
+        ("proxies_given", _l("People you asked to vote for you")),
+        ("proxies_held", _l("People who asked you to vote for them")),
+        ("proposals", _l("Your proposals")),
+        ("supports", _l("Proposals you supported")),
+        ("comments", _l("Your comments")),
+        ("amendments", _l("Changes you proposed")),
+    ]
+    pathways = []
+    for pathway in data["pathways"]:
+        parts = []
+        for key, heading in PART_HEADINGS.items():
+            items = []
+            for row in pathway[key]:
+                facts = _facts(row, PART_TITLES.get(key))
+                history = [_facts(event, PART_TITLES["events"]) for event in row.get("events", [])]
+                items.append({"facts": facts, "history": history})
+            parts.append({"heading": heading, "items": items})
+        pathways.append({"facts": _facts(pathway, PATHWAY_TITLES), "parts": parts})
+    return {
+        "member": _facts(data["member"]),
+        "account": _facts(data["account"]) if data["account"] else None,
+        "sections": [
+            {"heading": heading, "items": [_facts(row) for row in data[key]]}
+            for key, heading in plain_sections
+        ],
+        "pathways": pathways,
+    }
+
+
+def export_pdf(member: Member, data: dict[str, Any] | None = None) -> bytes:
+    """The export as a readable document, in the member's language, with its date."""
+    from weasyprint import HTML  # imported here: loading WeasyPrint takes a moment
+
+    data = data if data is not None else member_export(member)
+    with force_locale(member.preferred_language or None):
+        html = render_template(
+            "integration/export_pdf.html",
+            member=member,
+            exported_on=date.fromisoformat(data["exported_on"]),
+            doc=printable(data),
+        )
+    return HTML(string=html).write_pdf()
+
+
+# --- The service: who may export, journal and audit ---------------------------------------------
+
+REASON_MIN, REASON_MAX = 10, 500
+FORMATS = ("json", "pdf")
+
+
+def exported_pathway_ids(member: Member) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(Pathway.id)
+            .where(Pathway.member_id == member.id, Pathway.anonymised_on.is_(None))
+            .order_by(Pathway.id)
+        )
+    )
+
+
+def export_member_data(actor, member: Member, fmt: str, reason: str = "") -> dict[str, Any]:
+    """The member's export, journaled (one EXPORT read per pathway) and audited.
+
+    The member themself exports without a reason. An administrator exports for someone else
+    (a member without a login, say) only with a written reason (10 to 500 characters): each
+    pathway's journal then shows a break-glass export with that reason. The audit holds ids
+    only, never the reason or the content."""
+    if fmt not in FORMATS:
+        raise DomainError(_l("Choose one of the answers in the list."), field="format")
+    on_behalf = not policies.can_export_member(actor, member)
+    if on_behalf:
+        if not may_export_for_others(actor):
+            raise NotAllowed(_l("You may not do this."))
+        reason = (reason or "").strip()
+        if len(reason) < REASON_MIN:
+            raise DomainError(
+                _l("Write the reason (at least %(n)d characters).", n=REASON_MIN), field="reason"
+            )
+        if len(reason) > REASON_MAX:
+            raise DomainError(
+                _l("This is too long (at most %(n)d characters).", n=REASON_MAX), field="reason"
+            )
+    ids = exported_pathway_ids(member)
+    for pathway_id in ids:
+        if on_behalf:
+            journal.record_read(
+                actor, pathway_id, ReadKind.EXPORT, "data export", ReadOutcome.BREAK_GLASS, reason
+            )
+        else:
+            journal.record_read(actor, pathway_id, ReadKind.EXPORT, "data export")
+    audit.record(
+        actor,
+        "integration.export",
+        "Personal-data export by an administrator" if on_behalf else "Personal-data export",
+        object_key=f"member:{member.id}",
+        format=fmt,
+        pathways=ids,
+        on_behalf=on_behalf,
+    )
+    return member_export(member)
+
+
+def may_export_for_others(user) -> bool:
+    """An active administrator (the export of a member who cannot do it themself)."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.active
+        and user.has_role(Role.ADMIN)
+    )
