@@ -90,7 +90,7 @@ def _chosen(pathways: list[Pathway], what: str) -> Pathway:
     """`?pathway=<id>` among the member's own pathways, else the current one. Another id is
     refused (journaled) like any record the viewer may not read."""
     raw = request.values.get("pathway", "")
-    if not raw:
+    if not raw and pathways:
         return _current(pathways)
     wanted = whole_number(raw)
     found = next((p for p in pathways if p.id == wanted), None)
@@ -188,9 +188,9 @@ def _record_content(pathway: Pathway) -> dict:
 @login_required
 def my_pathway():
     pathways = _my_pathways(_my_member())
-    if not pathways:
+    if not pathways and not request.values.get("pathway"):
         return _nothing_page()
-    chosen = _chosen(pathways, "my pathway")
+    chosen = _chosen(pathways, "my pathway")  # another person's record: refused, journaled
     pathway = journal.load_pathway(chosen.id, ReadKind.PAGE, "my pathway")
     response = render(
         "integration/mine.html",
@@ -339,9 +339,9 @@ def _correction_page(pathway, pathways, form, status=200):
 @login_required
 def ask_correction():
     pathways = _my_pathways(_my_member())
-    if not pathways:
+    if not pathways and not request.values.get("pathway"):
         return _nothing_page()
-    chosen = _chosen(pathways, "correction")
+    chosen = _chosen(pathways, "correction")  # another person's record: refused, journaled
     pathway = journal.load_pathway(chosen.id, ReadKind.PAGE, "correction")
     form = CorrectionForm()
     if request.method == "GET":
