@@ -60,7 +60,9 @@ from portal.integration.models import (
     SupportAction,
 )
 from portal.meetings.models import Attendance, Meeting, SpeakingRequest
-from portal.members.models import Body, Mandate, Member, MembershipEvent
+from portal.members.forms import LANGUAGE_TITLES
+from portal.members.models import POSITION_TITLES, Body, Mandate, Member, MembershipEvent
+from portal.members.workflow import MEMBERSHIP_WORKFLOW
 from portal.proposals.models import (
     Proposal,
     ProposalAmendment,
@@ -519,7 +521,7 @@ LABELS = {
     "exit_on": _l("End of the pathway"),
     "outcome": _l("After the pathway"),
     "exit_note": _l("Note on the end"),
-    "created_by": _l("Opened by"),
+    "created_by": _l("Written by"),
     "purge_warned_on": _l("Warning before deletion sent on"),
     "anonymised_on": _l("Made anonymous on"),
     "criterion": _l("Criterion"),
@@ -608,17 +610,33 @@ def _text(value: Any, titles: dict | None = None) -> str:
     return str(value)
 
 
-def _facts(row: dict[str, Any], titles: dict | None = None) -> list[tuple[str, str]]:
+def _facts(
+    row: dict[str, Any], titles: dict | None = None, labels: dict | None = None
+) -> list[tuple[str, str]]:
     titles = titles or {}
+    labels = {**LABELS, **(labels or {})}
     return [
-        (str(LABELS.get(key, key.replace("_", " "))), _text(value, titles.get(key)))
+        (str(labels.get(key, key.replace("_", " "))), _text(value, titles.get(key)))
         for key, value in row.items()
         if not isinstance(value, list) or key == "roles"
     ]
 
 
+def _register_titles() -> dict[str, dict]:
+    states = {name: state.title for name, state in MEMBERSHIP_WORKFLOW.states.items()}
+    steps = {name: t.title for name, t in MEMBERSHIP_WORKFLOW.transitions.items()}
+    return {
+        "state": states,
+        "transition": steps,
+        "position": POSITION_TITLES,
+        "preferred_language": LANGUAGE_TITLES,
+        "language": LANGUAGE_TITLES,
+    }
+
+
 def printable(data: dict[str, Any]) -> dict[str, Any]:
     """The export as headings and (label, text) facts, for the PDF."""
+    register = _register_titles()
     plain_sections = [
         ("membership_events", _l("Your membership")),
         ("mandates", _l("Your positions")),
@@ -642,12 +660,13 @@ def printable(data: dict[str, Any]) -> dict[str, Any]:
                 history = [_facts(event, PART_TITLES["events"]) for event in row.get("events", [])]
                 items.append({"facts": facts, "history": history})
             parts.append({"heading": heading, "items": items})
-        pathways.append({"facts": _facts(pathway, PATHWAY_TITLES), "parts": parts})
+        facts = _facts(pathway, PATHWAY_TITLES, {"created_by": _l("Opened by")})
+        pathways.append({"facts": facts, "parts": parts})
     return {
-        "member": _facts(data["member"]),
-        "account": _facts(data["account"]) if data["account"] else None,
+        "member": _facts(data["member"], register),
+        "account": _facts(data["account"], register) if data["account"] else None,
         "sections": [
-            {"heading": heading, "items": [_facts(row) for row in data[key]]}
+            {"heading": heading, "items": [_facts(row, register) for row in data[key]]}
             for key, heading in plain_sections
         ],
         "pathways": pathways,

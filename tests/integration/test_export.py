@@ -372,6 +372,63 @@ def test_the_export_is_only_about_the_member_and_never_holds_a_choice(db):
     assert '"no"' not in text and '"yes"' not in text and "choice" not in text
 
 
+def test_the_export_holds_the_membership_and_participation(db):
+    from portal.meetings.models import Attendance
+    from portal.proposals.models import ProposalAmendment, ProposalComment, ProposalSupport
+    from portal.voting.models import Proxy
+    from tests.factories_meetings import make_meeting
+    from tests.factories_members import board_body, make_mandate
+    from tests.factories_proposals import make_proposal
+
+    ada = member_with_login(given="Ada")
+    bob = member_with_login(given="Bob", family="Holder")
+    make_mandate(ada, board_body(), "treasurer", starts_on=date(2025, 3, 1))
+    meeting = make_meeting(title="Spring assembly", state="closed", days_ahead=-3)
+    db.session.add(
+        Attendance(
+            meeting_id=meeting.id,
+            member_id=ada.id,
+            status="represented",
+            proxy_holder_id=bob.id,
+        )
+    )
+    poll = make_poll(title="Van poll")
+    db.session.add(Proxy(poll_id=poll.id, principal_id=ada.id, holder_id=bob.id))
+    proposal = make_proposal(ada.user, title="Longer lunch break")
+    other = make_proposal(bob.user, title="A shade sail")
+    db.session.add(ProposalSupport(proposal_id=other.id, member_id=ada.id))
+    db.session.add(ProposalComment(proposal_id=other.id, author_id=ada.user_id, text="COMMENT-ADA"))
+    db.session.add(
+        ProposalAmendment(
+            proposal_id=other.id,
+            author_id=ada.user_id,
+            field="summary",
+            text="AMENDMENT-ADA",
+            reason="AMENDMENT-WHY",
+            base_version=1,
+        )
+    )
+    db.session.flush()
+    data = export.member_export(ada)
+    assert [m["position"] for m in data["mandates"]] == ["treasurer"]
+    (attendance,) = data["meetings"]
+    assert attendance["meeting"] == "Spring assembly"
+    assert attendance["represented_by"] == "Bob Holder"
+    assert data["proxies_given"][0]["person"] == "Bob Holder"
+    assert data["proxies_given"][0]["poll"] == "Van poll" and data["proxies_held"] == []
+    assert [p["title"] for p in data["proposals"]] == [proposal.title]
+    assert [s["proposal"] for s in data["supports"]] == ["A shade sail"]
+    assert data["comments"][0]["text"] == "COMMENT-ADA"
+    assert data["amendments"][0]["text"] == "AMENDMENT-ADA"
+    assert data["amendments"][0]["reason"] == "AMENDMENT-WHY"
+    held = export.member_export(bob)
+    assert held["proxies_held"][0]["person"] == ada.full_name
+    assert "COMMENT-ADA" not in json.dumps(held)
+    text = pdf_text(export.export_pdf(ada, data))
+    for expected in ("Springassembly", "COMMENT-ADA", "AMENDMENT-WHY", "BobHolder", "Treasurer"):
+        assert expected in text, expected
+
+
 def made_board():
     from tests.factories_members import factory_board
 
