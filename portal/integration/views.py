@@ -107,6 +107,7 @@ def _frame(user, pathway: Pathway) -> dict:
         "record_may_manage": not glass and policies.can_manage_team(user, pathway),
         "record_forms": {},
         "team_only": bool(g.get("team_only")),
+        "list_allowed": _team_roles(user) or _is_admin(user),
     }
 
 

@@ -169,7 +169,11 @@ def test_a_trainer_reads_but_may_not_edit(client, world, pattern, right):
 
 def test_the_member_reads_but_may_not_edit(client, world):
     login(client, world["ada"].user)
-    assert client.get(url_of(world, "/{p}")).status_code == 200
+    page = client.get(url_of(world, "/{p}"))
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Kitchen" in body
+    assert url_of(world, "/{p}/details") not in body  # no edit controls
+    assert 'href="/integration/"' not in body  # the list is not for members
     assert post(client, url_of(world, "/{p}/details")).status_code == 403
 
 
@@ -499,3 +503,37 @@ def test_an_admin_opens_with_a_counsellor(client, db):
 def test_trainers_may_not_open(client, db):
     login(client, trainer_user())
     assert client.get("/integration/new").status_code == 404
+
+
+def test_the_page_and_the_list_cost_the_same_whatever_the_size(client, world):
+    from tests.test_query_counts import count_statements
+
+    counsellor, pathway = world["counsellor"], world["pathway"]
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            db.session.add(Eligibility(pathway_id=pathway.id, criterion="other", checked_on=TODAY))
+            db.session.add(
+                PathwayPeriod(
+                    pathway_id=pathway.id,
+                    kind="extension",
+                    starts_on=date(2027, 1, 1) + timedelta(days=i),
+                    ends_on=date(2027, 1, 1) + timedelta(days=i),
+                    previous_end_on=date(2026, 12, 31),
+                    reason="More",
+                )
+            )
+            assign(pathway, trainer_user(), "trainer", starts_on=TODAY, ends_on=TODAY)
+            other = make_pathway(member_with_login(given=f"Extra{i}"))
+            assign(other, counsellor)
+        db.session.flush()
+
+    login(client, counsellor)
+    paths = [f"/integration/{pathway.id}", "/integration/"]
+    grow(1)
+    for path in paths:
+        client.get(path)
+    small = {path: count_statements(db, client, path) for path in paths}
+    grow(20)
+    large = {path: count_statements(db, client, path) for path in paths}
+    assert large == small
