@@ -522,30 +522,45 @@ def _team_rows(first, last) -> list[TeamRow]:
     return rows
 
 
+def _hide(cell: Cell, like: Cell) -> Cell:
+    return replace(cell, value=None, suppressed=True) if like.suppressed else cell
+
+
 def report(year: int | None, team: str | None) -> Report:
-    """The figures for one year (None: all years) and one team (None: all teams)."""
+    """The figures for one year (None: all years) and one team (None: all teams).
+
+    One team's figures that the breakdown by team hides (to protect a small team folded into
+    "Other teams") are hidden on the team's own report too: else the small team's figure would
+    be the total minus the teams shown.
+    """
     first, last = _year_bounds(year)
     (totals,) = _pathway_figures(first, last, team)
     (support,) = _support_figures(first, last, team)
-    active = count_cell(totals.active_n, totals.active_p)
     hours = support.minutes / 60
     skills_assessed, skills_progress, skills_gain = _skills(first, last, team)
     members, meeting_rate, poll_rate = _participation(first, last, team)
+    teams = _team_rows(first, last)
+    cells = {
+        "active": count_cell(totals.active_n, totals.active_p),
+        "entries": count_cell(totals.entries_n, totals.entries_p),
+        "exits": count_cell(totals.exits_n, totals.exits_p),
+        "positive_rate": rate_cell(totals.positive_p, totals.exits_p),
+        "support_hours": count_cell(hours, support.people, "hours"),
+    }
+    if team is not None:
+        row = next((r for r in teams if r.key == team), None)
+        if row is not None:
+            cells = {name: _hide(cell, getattr(row, name)) for name, cell in cells.items()}
     return Report(
         year=year,
         team=team,
-        entries=count_cell(totals.entries_n, totals.entries_p),
-        active=active,
-        exits=count_cell(totals.exits_n, totals.exits_p),
         outcomes=_outcome_rows(first, last, team),
-        positive_rate=rate_cell(totals.positive_p, totals.exits_p),
         average_months=ratio_cell(
             float(totals.days) / DAYS_PER_MONTH, totals.exits_n, totals.exits_p, "months"
         ),
-        support_hours=count_cell(hours, support.people, "hours"),
         hours_per_pathway=(
             Cell(None, totals.active_p, True, "hours")
-            if is_small(support.people)
+            if cells["support_hours"].suppressed
             else ratio_cell(hours, totals.active_n, totals.active_p, "hours")
         ),
         skills_assessed=skills_assessed,
@@ -554,8 +569,9 @@ def report(year: int | None, team: str | None) -> Report:
         members=members,
         meeting_rate=meeting_rate,
         poll_rate=poll_rate,
-        teams=_team_rows(first, last) if team is None else [],
+        teams=teams if team is None else [],
         series=_series(year or local_today().year, team),
+        **cells,
     )
 
 

@@ -376,3 +376,13 @@ def test_page_for_one_team_links_its_csv(db, client, login_as):
     assert f"/integration/reports.csv?year={YEAR}&amp;team=Garden" in html
     assert '<option value="Garden" selected>' in html
     assert "Figures by team" not in html  # one team: no breakdown
+
+
+def test_a_team_hides_what_the_breakdown_hides(db):
+    """Garden's own report cannot give away the small "Other teams" by subtraction."""
+    pathways(6, date(2025, 3, 1), team="Garden")
+    pathways(9, date(2025, 3, 1), team="Kitchen")
+    pathways(3, date(2025, 3, 1), team="Repair")
+    garden = reports.report(YEAR, "Garden")
+    assert garden.active.suppressed and garden.entries.suppressed  # 18 - 9 - 6 = 3
+    assert reports.report(YEAR, "Kitchen").active == Cell(9, 9)
