@@ -438,3 +438,26 @@ def test_a_closed_record_still_takes_a_request(db, client, login_as):
     login_as(ada.user)
     assert post_correction(client, TEXT).status_code == 303
     assert db.session.scalar(sa.select(RectificationRequest.pathway_id)) == closed.id
+
+
+def test_reads_are_shown_in_local_time(db, client, login_as):
+    from datetime import UTC, datetime
+
+    ada = member_with_login()
+    pathway = make_pathway(ada)
+    reader = counsellor_user(display_name="Rita Reader")
+    _db.session.add(
+        RecordRead(
+            pathway_id=pathway.id,
+            user_id=reader.id,
+            read_at=datetime(2026, 1, 10, 12, 0, tzinfo=UTC),
+            kind="pdf",
+            what="record",
+            outcome="allowed",
+        )
+    )
+    _db.session.flush()
+    login_as(ada.user)
+    html = client.get("/integration/mine/reads").get_data(as_text=True)
+    assert "Jan 10, 2026, 1:00:00" in html  # Paris, winter: UTC+1
+    assert "Printed the record (PDF)" in html
