@@ -35,7 +35,7 @@ HX = {"HX-Request": "true"}
 
 
 def login(client, user):
-    client.get("/logout")
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     response = client.post(
         "/login",
         data={
@@ -537,3 +537,21 @@ def test_the_page_and_the_list_cost_the_same_whatever_the_size(client, world):
     grow(20)
     large = {path: count_statements(db, client, path) for path in paths}
     assert large == small
+
+
+def test_scopes_of_the_list(client, world):
+    from portal.accounts.models import Role
+    from tests.factories_members import user_with
+
+    both = user_with(Role.ADMIN, Role.COUNSELLOR)
+    mine = make_pathway(member_with_login(given="Mine", family="Own"))
+    assign(mine, both)
+    login(client, both)
+    body = client.get("/integration/").get_data(as_text=True)
+    assert "Mine Own" in body and "Ada Lovelace" not in body
+    assert "/integration/?scope=all" in body
+    body = client.get("/integration/?scope=all").get_data(as_text=True)
+    assert "Mine Own" in body and "Ada Lovelace" in body
+    login(client, world["counsellor"])
+    body = client.get("/integration/?scope=all").get_data(as_text=True)
+    assert "Ada Lovelace" in body and "Mine Own" not in body  # not an admin: their own only
