@@ -666,3 +666,16 @@ def test_record_page_cost_does_not_grow(record, client, login_as, who):
     _grow(record, 38, start=2)
     large = {path: count_statements(_db, client, path) for path in paths}
     assert large == small
+
+
+def test_skills_table_groups_areas_and_says_levels_in_words(record, client, login_as):
+    life = Skill(area="Life", name="Reads a timetable")
+    _db.session.add(life)
+    _db.session.flush()
+    content.assess_skill(record.trainer, record.pathway, record.skill, 1, ENTRY, "")
+    content.assess_skill(record.trainer, record.pathway, record.skill, 3, date(2026, 2, 2), "")
+    login_as(record.member.user)
+    html = client.get(f"/integration/{record.pathway.id}/skills").get_data(as_text=True)
+    assert html.count('scope="rowgroup"') == 2 and html.count("<tbody>") == 2
+    assert "1 – Not yet" in html and "3 – On my own" in html and "Up 2 steps" in html
+    assert "Not assessed yet" in html  # the Life skill
