@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -678,7 +678,7 @@ def export_pdf(member: Member, data: dict[str, Any] | None = None) -> bytes:
     from weasyprint import HTML  # imported here: loading WeasyPrint takes a moment
 
     data = data if data is not None else member_export(member)
-    with force_locale(member.preferred_language or None):
+    with force_locale(member.preferred_language or current_app.config["BABEL_DEFAULT_LOCALE"]):
         html = render_template(
             "integration/export_pdf.html",
             member=member,
