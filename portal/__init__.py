@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.core.errors import register_error_handlers
     from portal.home import bp as home_bp
     from portal.integration import bp as integration_bp
+    from portal.integration.cli import integration_cli
     from portal.meetings import bp as meetings_bp
     from portal.members import bodies_bp
     from portal.members import bp as members_bp
@@ -117,3 +118,4 @@ def _register_blueprints(app: Flask) -> None:
     app.cli.add_command(portal_cli)
     app.cli.add_command(members_cli)
     app.cli.add_command(polls_cli)
+    app.cli.add_command(integration_cli)
