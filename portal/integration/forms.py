@@ -24,7 +24,21 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class DetailsForm(FlaskForm):
+class _Form(FlaskForm):
+    """Input ids carry the form's name: the record page holds several sections' forms at once."""
+
+    id_prefix = "record"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self:
+            if field.name != "csrf_token":
+                field.id = f"{self.id_prefix}-{field.name}"
+                field.label.field_id = field.id
+
+
+class DetailsForm(_Form):
+    id_prefix = "details"
     entry_on = DateInput(_l("Entry date"), validators=[DataRequired(_l("Give a date."))])
     planned_end_on = DateInput(_l("Planned end (optional)"), validators=[Optional()])
     contract_type = SelectField(
@@ -63,6 +77,7 @@ class DetailsForm(FlaskForm):
 
 
 class NewPathwayForm(DetailsForm):
+    id_prefix = "new"
     member = SelectField(
         _l("The person"),
         coerce=str,
@@ -77,7 +92,8 @@ class NewPathwayForm(DetailsForm):
     )
 
 
-class EligibilityForm(FlaskForm):
+class EligibilityForm(_Form):
+    id_prefix = "eligibility"
     criterion = SelectField(
         _l("Criterion"),
         choices=[SelectChoice(k.value, v) for k, v in CRITERION_TITLES.items()],
@@ -90,7 +106,8 @@ class EligibilityForm(FlaskForm):
     expires_on = DateInput(_l("Ends on (optional)"), validators=[Optional()])
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(_Form):
+    id_prefix = "suspend"
     starts_on = DateInput(
         _l("First day of the pause"), validators=[DataRequired(_l("Give a date."))]
     )
@@ -105,11 +122,13 @@ class SuspendForm(FlaskForm):
     )
 
 
-class EndSuspensionForm(FlaskForm):
+class EndSuspensionForm(_Form):
+    id_prefix = "end-pause"
     ends_on = DateInput(_l("Last day of the pause"), validators=[DataRequired(_l("Give a date."))])
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(_Form):
+    id_prefix = "extend"
     new_end = DateInput(_l("New planned end"), validators=[DataRequired(_l("Give a date."))])
     reason = TextAreaField(
         _l("Why"),
@@ -117,7 +136,8 @@ class ExtendForm(FlaskForm):
     )
 
 
-class AssignForm(FlaskForm):
+class AssignForm(_Form):
+    id_prefix = "assign"
     user = SelectField(
         _l("Person"),
         coerce=str,
@@ -137,11 +157,13 @@ class AssignForm(FlaskForm):
     )
 
 
-class EndAssignmentForm(FlaskForm):
+class EndAssignmentForm(_Form):
+    id_prefix = "end-assignment"
     ends_on = DateInput(_l("Last day"), validators=[DataRequired(_l("Give a date."))])
 
 
-class ExitForm(FlaskForm):
+class ExitForm(_Form):
+    id_prefix = "exit"
     exit_on = DateInput(_l("Exit date"), validators=[DataRequired(_l("Give a date."))])
     outcome = SelectField(
         _l("What happens next"),
@@ -152,14 +174,16 @@ class ExitForm(FlaskForm):
     note = TextAreaField(_l("Note (optional)"), validators=[_length(services.MAX_NOTE)])
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(_Form):
+    id_prefix = "reopen"
     reason = TextAreaField(
         _l("Why undo the exit"),
         validators=[DataRequired(_l("Say why.")), _length(services.MAX_REASON)],
     )
 
 
-class BreakGlassForm(FlaskForm):
+class BreakGlassForm(_Form):
+    id_prefix = "break-glass"
     reason = TextAreaField(
         _l("Why you need to read this record"),
         description=_l("The person will see this text."),
