@@ -9,7 +9,19 @@ from flask import Blueprint
 
 bp = Blueprint("integration", __name__, url_prefix="/integration")
 
-from portal.integration import models  # noqa: E402,F401
+from portal.integration import models, policies  # noqa: E402,F401
+
+
+@bp.app_template_global()
+def integration_links(user) -> dict[str, bool]:
+    """Which integration entries the menu shows this user (no query: roles only)."""
+    roles = set(getattr(user, "roles", ())) if getattr(user, "is_authenticated", False) else set()
+    return {
+        "mine": "member" in roles,
+        "people": bool(roles & {"counsellor", "trainer", "admin"}),
+        "reports": policies.can_view_reports(user),
+    }
+
 
 # Modules still being written are imported when present (made explicit once they all exist).
 for _name in (
