@@ -555,3 +555,16 @@ def test_scopes_of_the_list(client, world):
     login(client, world["counsellor"])
     body = client.get("/integration/?scope=all").get_data(as_text=True)
     assert "Ada Lovelace" in body and "Mine Own" not in body  # not an admin: their own only
+
+
+def test_no_two_inputs_share_an_id_once_a_form_is_opened(client, world):
+    login(client, world["counsellor"])
+    p = world["pathway"].id
+    page = client.get(f"/integration/{p}").get_data(as_text=True)
+    for part in ("details", "eligibility", "suspend", "extend", "team", "exit"):
+        fragment = client.get(f"/integration/{p}/{part}", headers=HX).get_data(as_text=True)
+        section = re.search(r'<section id="([^"]+)"', fragment).group(1)
+        rest = re.sub(rf'<section id="{section}".*?</section>', "", page, flags=re.S)
+        ours = re.findall(r'\bid="([^"]+)"', fragment)
+        assert len(ours) == len(set(ours)), part
+        assert not set(ours) & set(re.findall(r'\bid="([^"]+)"', rest)), part
