@@ -568,3 +568,14 @@ def test_no_two_inputs_share_an_id_once_a_form_is_opened(client, world):
         ours = re.findall(r'\bid="([^"]+)"', fragment)
         assert len(ours) == len(set(ours)), part
         assert not set(ours) & set(re.findall(r'\bid="([^"]+)"', rest)), part
+
+
+def test_an_admin_without_a_reason_gets_404_outside_the_team(client, world):
+    login(client, admin_user())
+    routes = [url_of(world, pattern) for pattern, right in RECORD_ROUTES if right != "team"]
+    for url in routes:
+        response = client.get(url) if not url.endswith("/remove") else post(client, url)
+        assert response.status_code == 404, url
+        assert "Kitchen" not in response.get_data(as_text=True)
+    rows = reads(world["pathway"].id)
+    assert len(rows) == len(routes) and all(r.outcome == "refused" for r in rows)
