@@ -17,6 +17,7 @@ from portal.accounts.passwords import verify_password
 from portal.content.demo import load_demo_pages
 from portal.core.cli import portal_cli
 from portal.extensions import db
+from portal.integration.demo import load_demo_integration
 from portal.meetings.demo import load_demo_meetings
 from portal.members.demo import load_demo_register
 from portal.voting.demo import load_demo_votes
@@ -108,6 +109,7 @@ def demo_command(if_empty: bool) -> None:
         register = load_demo_register()
         votes = load_demo_votes()
         meetings = load_demo_meetings()
+        integration = load_demo_integration()
         db.session.commit()
         click.echo(f"Demo data: {created} people and {pages} pages created.")
         click.echo(
@@ -120,6 +122,9 @@ def demo_command(if_empty: bool) -> None:
         click.echo(
             f"Meetings: {meetings.meetings} meetings (minutes of {meetings.published} published), "
             f"{meetings.decisions} decisions."
+        )
+        click.echo(
+            f"Integration: {integration.pathways} pathways, {integration.actions} support actions."
         )
     demo_admin = db.session.scalar(sa.select(User).where(User.username == DEMO_LOGINS[0][0]))
     if demo_admin is not None and verify_password(demo_admin.password_hash, DEMO_PASSWORD):
