@@ -181,7 +181,7 @@ def upgrade():
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind <> 'extension' OR ends_on IS NOT NULL", name=op.f('ck_pathway_periods_extension_has_end')),
-    sa.CheckConstraint("kind IN ('suspension', 'extension')", name=op.f('ck_pathway_periods_known_kind')),
+    sa.CheckConstraint("kind IN ('suspension', 'extension', 'reopening')", name=op.f('ck_pathway_periods_known_kind')),
     sa.CheckConstraint('ends_on IS NULL OR ends_on >= starts_on', name=op.f('ck_pathway_periods_ends_after_start')),
     sa.ForeignKeyConstraint(['pathway_id'], ['pathways.id'], name=op.f('fk_pathway_periods_pathway_id_pathways'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_pathway_periods_recorded_by_id_users'), ondelete='SET NULL'),

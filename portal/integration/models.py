@@ -89,11 +89,13 @@ CRITERION_TITLES = {
 class PeriodKind(StrEnum):
     SUSPENSION = "suspension"
     EXTENSION = "extension"
+    REOPENING = "reopening"  # an exit recorded by mistake was undone (starts_on: that exit date)
 
 
 PERIOD_TITLES = {
     PeriodKind.SUSPENSION: _l("Suspension"),
     PeriodKind.EXTENSION: _l("Extension"),
+    PeriodKind.REOPENING: _l("Exit undone"),
 }
 
 
@@ -359,8 +361,9 @@ class Eligibility(db.Model):
 
 
 class PathwayPeriod(db.Model):
-    """A suspension (starts_on..ends_on, ends_on NULL while it lasts) or an extension (the
-    planned end moved from `previous_end_on` to `ends_on`, from `starts_on`)."""
+    """A suspension (starts_on..ends_on, ends_on NULL while it lasts), an extension (the
+    planned end moved from `previous_end_on` to `ends_on`, from `starts_on`), or a reopening (the
+    exit recorded for `starts_on` was undone, with the reason)."""
 
     __tablename__ = "pathway_periods"
 

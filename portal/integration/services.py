@@ -527,11 +527,21 @@ def reopen(actor, pathway: Pathway, reason: str) -> Pathway:
     _require(policies.can_edit(actor, pathway))
     if not pathway.closed:
         _no(_l("This pathway has not ended."))
-    _text(reason, MAX_REASON, "reason", required=_l("Say why."))
+    reason = _text(reason, MAX_REASON, "reason", required=_l("Say why."))
     if pathway.member_id is not None:
         other = open_pathway_of(pathway.member_id)
         if other is not None and other.id != pathway.id:
             _no(_l("This person has another pathway under way."))
+    # The reason is kept beside the pauses and extensions (never in the audit log).
+    db.session.add(
+        PathwayPeriod(
+            pathway_id=pathway.id,
+            kind=PeriodKind.REOPENING.value,
+            starts_on=pathway.exit_on,
+            reason=reason.strip(),
+            recorded_by_id=actor.id,
+        )
+    )
     pathway.exit_on = None
     pathway.outcome_id = None
     pathway.exit_note = ""

@@ -149,8 +149,13 @@ def barriers_section(user, pathway: Pathway) -> dict:
         "barrier_rows": content.barriers_of(pathway),
         "barrier_titles": BARRIER_TITLES,
         "barrier_status_titles": BARRIER_STATUS_TITLES,
-        "barrier_form": BarrierForm(formdata=None) if editable else None,
+        "barrier_form": BarrierForm(formdata=None, prefix=BARRIER_PREFIX) if editable else None,
     }
+
+
+# The barrier form's fields are named "barrier-kind"...: the support action form on the same page
+# has a "kind" too, and ids must be unique on a page.
+BARRIER_PREFIX = "barrier"
 
 
 # --- Helpers -------------------------------------------------------------------------------------
@@ -430,7 +435,7 @@ def view_barriers(pathway_id: int):
 @bp.route("/<int:pathway_id>/barriers", methods=["POST"])
 def set_barrier(pathway_id: int):
     pathway = load_pathway(pathway_id, _kind(), "barriers", need=policies.can_edit_barriers)
-    form = BarrierForm()
+    form = BarrierForm(prefix=BARRIER_PREFIX)
     if not form.validate():
         _csrf_failed(form)
         return _invalid("barriers", pathway, barrier_form=form)

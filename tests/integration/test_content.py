@@ -354,7 +354,7 @@ ROUTES = [
     ("get", "/integration/{id}/skills", None),
     ("post", "/integration/{id}/skills", {"level": "2"}),
     ("get", "/integration/{id}/barriers", None),
-    ("post", "/integration/{id}/barriers", {"kind": "health", "status": "present"}),
+    ("post", "/integration/{id}/barriers", {"barrier-kind": "health", "barrier-status": "present"}),
 ]
 
 
@@ -586,18 +586,30 @@ def test_barrier_route(record, client, login_as, token):
     login_as(record.counsellor)
     url = f"/integration/{record.pathway.id}/barriers"
     bad = client.post(
-        url, data={"csrf_token": token(), "kind": "weather", "status": "present"}, headers=HX
+        url,
+        data={"csrf_token": token(), "barrier-kind": "weather", "barrier-status": "present"},
+        headers=HX,
     )
     assert bad.status_code == 422 and count(Barrier) == 0
     long = client.post(
         url,
-        data={"csrf_token": token(), "kind": "money", "status": "present", "note": "x" * 2001},
+        data={
+            "csrf_token": token(),
+            "barrier-kind": "money",
+            "barrier-status": "present",
+            "barrier-note": "x" * 2001,
+        },
         headers=HX,
     )
     assert long.status_code == 422 and count(Barrier) == 0
     good = client.post(
         url,
-        data={"csrf_token": token(), "kind": "money", "status": "present", "note": "Debts"},
+        data={
+            "csrf_token": token(),
+            "barrier-kind": "money",
+            "barrier-status": "present",
+            "barrier-note": "Debts",
+        },
         headers=HX,
     )
     assert good.status_code == 200 and "Debts" in good.get_data(as_text=True)

@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from portal.extensions import db
 from portal.integration import policies
 from portal.integration.models import RecordRead
 from tests.factories_integration import assign, make_pathway
@@ -57,9 +56,7 @@ def test_assignment_needs_the_role_it_was_given_for(db):
 def test_journal_is_append_only(db):
     db.session.add(RecordRead(pathway_id=1, kind="page", what="record", outcome="allowed"))
     db.session.flush()
-    with pytest.raises(sa.exc.DatabaseError):
-        with db.session.begin_nested():
-            db.session.execute(sa.update(RecordRead).values(what="changed"))
-    with pytest.raises(sa.exc.DatabaseError):
-        with db.session.begin_nested():
-            db.session.execute(sa.delete(RecordRead))
+    with pytest.raises(sa.exc.DatabaseError), db.session.begin_nested():
+        db.session.execute(sa.update(RecordRead).values(what="changed"))
+    with pytest.raises(sa.exc.DatabaseError), db.session.begin_nested():
+        db.session.execute(sa.delete(RecordRead))

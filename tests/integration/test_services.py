@@ -307,8 +307,14 @@ def test_exit_and_reopen(kept):
     refused(None, services.record_exit, counsellor, pathway, TODAY, training, "")
     refused(None, services.suspend, counsellor, pathway, TODAY, None, "Why")
     refused("reason", services.reopen, counsellor, pathway, "")
-    services.reopen(counsellor, pathway, "Saved by mistake")
+    services.reopen(counsellor, pathway, "  Saved by mistake ")
     assert not pathway.closed and pathway.exit_note == ""
+    kept_reason = db.session.scalars(
+        sa.select(PathwayPeriod).where(PathwayPeriod.pathway_id == pathway.id)
+    ).all()
+    assert [(p.kind, p.starts_on, p.reason) for p in kept_reason] == [
+        ("reopening", TODAY, "Saved by mistake")
+    ]
     refused(None, services.reopen, counsellor, pathway, "Again")
     text = json.dumps([e.summary + e.details for e in audits("integration.exit")])
     assert "school" not in text
