@@ -5,7 +5,7 @@ their data export, the anonymisation after exit and aggregate reports."""
 import importlib
 import importlib.util
 
-from flask import Blueprint
+from flask import Blueprint, g
 
 bp = Blueprint("integration", __name__, url_prefix="/integration")
 
@@ -14,13 +14,26 @@ from portal.integration import models, policies  # noqa: E402,F401
 
 @bp.app_template_global()
 def integration_links(user) -> dict[str, bool]:
-    """Which integration entries the menu shows this user (no query: roles only)."""
-    roles = set(getattr(user, "roles", ())) if getattr(user, "is_authenticated", False) else set()
-    return {
-        "mine": "member" in roles,
-        "people": bool(roles & {"counsellor", "trainer", "admin"}),
-        "reports": policies.can_view_reports(user),
-    }
+    """Which integration entries this user is shown (the menu, the pathways page).
+
+    "My pathway" is for people who have one (one indexed query, once per request); the team's
+    list for counsellors, trainers and administrators, which links to the figures and settings;
+    the figures have their own menu entry only for board members without that list.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return {"mine": False, "people": False, "reports": False, "configure": False}
+    cache = g.setdefault("_integration_links", {})
+    if user.id not in cache:
+        roles = set(user.roles)
+        people = bool(roles & {"counsellor", "trainer", "admin"})
+        cache[user.id] = {
+            "mine": policies.has_own_pathway(user),
+            "people": people,
+            "reports": policies.can_view_reports(user),
+            "reports_in_menu": policies.can_view_reports(user) and not people,
+            "configure": policies.can_configure(user),
+        }
+    return cache[user.id]
 
 
 # Modules still being written are imported when present (made explicit once they all exist).

@@ -177,6 +177,23 @@ def can_export_member(user, member) -> bool:
     return _logged_in(user) and member.user_id is not None and member.user_id == user.id
 
 
+def has_own_pathway(user) -> bool:
+    """Does the user have a record of their own (not anonymised)? For the menu."""
+    from portal.members.models import Member
+
+    if not _logged_in(user):
+        return False
+    return bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists()
+                .where(Pathway.member_id == Member.id, Member.user_id == user.id)
+                .where(Pathway.anonymised_on.is_(None))
+            )
+        )
+    )
+
+
 def assigned_pathways_clause(user) -> sa.ColumnElement[bool]:
     """SQL: pathways the user is assigned to today (for their list of people)."""
     if not _logged_in(user):

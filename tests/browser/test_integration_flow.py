@@ -201,7 +201,7 @@ def test_counsellor_records_an_action_member_reads_it_and_who_opened_the_record(
     assert sent.value.request.headers.get("hx-request") == "true", "the form did not use htmx"
     assert counsellor.url == f"{site.url}{record_path}"  # the section was swapped in place
     section = counsellor.locator(f"#pathway-{setup.pathway_id}-actions")
-    expect(section).to_contain_text("1 actions, total time: 1 h 30 min.")
+    expect(section).to_contain_text("1 action, total time: 1 h 30 min.")
     line = section.get_by_role("row").filter(has_text=NOTES)
     expect(line).to_have_count(1)
     expect(line).to_contain_text(KIND)
