@@ -30,16 +30,21 @@ def _day(ctx, param, value: str | None) -> date | None:
 @click.option("--today", callback=_day, help="Act as if today were this day (YYYY-MM-DD).")
 @click.option(
     "--warn-days",
-    default=30,
-    show_default=True,
+    default=None,
     type=click.IntRange(0, 365),
-    help="Warn this many days before a record is anonymised.",
+    help="Warn this many days before a record is anonymised "
+    "(default: INTEGRATION_PURGE_WARNING_DAYS, 30).",
 )
-def purge_command(dry_run: bool, today: date | None, warn_days: int) -> None:
+def purge_command(dry_run: bool, today: date | None, warn_days: int | None) -> None:
     """Anonymise the records whose retention time is over; warn about those close to it."""
+    from flask import current_app
+
     from portal.core.db import local_today
     from portal.extensions import db
-    from portal.integration.purge import purge
+    from portal.integration.purge import DEFAULT_WARN_DAYS, purge
+
+    if warn_days is None:
+        warn_days = int(current_app.config.get("INTEGRATION_PURGE_WARNING_DAYS", DEFAULT_WARN_DAYS))
 
     report = purge(today or local_today(), warn_days=warn_days, dry_run=dry_run)
     if dry_run:  # nothing was changed

@@ -178,13 +178,14 @@ def test_nothing_is_purged_before_the_date_and_it_is_idempotent(db):
 
 def test_the_retention_time_is_configurable(app, db):
     pathway = make_pathway(member_with_login(), outcome_code="training")  # exit 2027-01-05
+    before = app.config["INTEGRATION_RETENTION_MONTHS"]
     app.config["INTEGRATION_RETENTION_MONTHS"] = 6
     try:
         assert purging.purge_date(pathway) == date(2027, 7, 5)
         assert purging.purge(date(2027, 7, 4)).anonymised == []
         assert purging.purge(date(2027, 7, 5)).anonymised == [pathway.id]
     finally:
-        del app.config["INTEGRATION_RETENTION_MONTHS"]
+        app.config["INTEGRATION_RETENTION_MONTHS"] = before
 
 
 def test_end_of_month_exits(db):
@@ -277,3 +278,19 @@ def test_the_command(app, db):
 
     bad = _cli(app, "--today", "19/03/2029")
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+
+
+def test_the_command_warns_as_configured(app, db):
+    pathway = make_pathway(member_with_login(), outcome_code="training")  # due 2029-01-05
+    db.session.commit()
+    before = app.config["INTEGRATION_PURGE_WARNING_DAYS"]
+    app.config["INTEGRATION_PURGE_WARNING_DAYS"] = 60
+    try:
+        result = _cli(app, "--dry-run", "--today", "2028-11-10")  # 56 days before
+    finally:
+        app.config["INTEGRATION_PURGE_WARNING_DAYS"] = before
+    assert result.exit_code == 0, result.output
+    assert "1 warning(s) would be sent" in result.output
+    default = _cli(app, "--dry-run", "--today", "2028-11-10")
+    assert "0 warning(s) would be sent" in default.output
+    assert purging.purge_date(pathway) == date(2029, 1, 5)
