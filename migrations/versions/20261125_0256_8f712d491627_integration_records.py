@@ -4,7 +4,9 @@ assessments, barriers, exit outcomes (the seven default categories are inserted)
 requests and the read journal.
 
 `record_reads` is append-only: triggers refuse UPDATE and DELETE on both databases (written by
-hand below). `pathways.member_id` may be NULL: an anonymised pathway is linked to nobody.
+hand below); the member's own reads carry no user id, and break-glass reasons live in
+`record_read_reasons`, which the purge deletes with the record. `pathways.member_id` may be
+NULL: an anonymised pathway is linked to nobody.
 
 Revision ID: 8f712d491627
 Revises: 4c2da0317a24
@@ -48,20 +50,31 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('pathway_id', sa.BigInteger(), nullable=True),
     sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('by_member', sa.Boolean(), nullable=False),
     sa.Column('read_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('what', sa.String(length=60), nullable=False),
     sa.Column('outcome', sa.String(length=20), nullable=False),
-    sa.Column('reason', sa.String(length=500), nullable=False),
     sa.CheckConstraint("kind IN ('page', 'fragment', 'pdf', 'export')", name=op.f('ck_record_reads_known_kind')),
-    sa.CheckConstraint("outcome <> 'break_glass' OR length(reason) > 0", name=op.f('ck_record_reads_break_glass_reason')),
     sa.CheckConstraint("outcome IN ('allowed', 'refused', 'break_glass')", name=op.f('ck_record_reads_known_outcome')),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_record_reads_user_id_users'), ondelete='SET NULL'),
+    sa.CheckConstraint('NOT by_member OR user_id IS NULL', name=op.f('ck_record_reads_member_unnamed')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_record_reads_user_id_users'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_record_reads'))
     )
     with op.batch_alter_table('record_reads', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_record_reads_pathway_id'), ['pathway_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_record_reads_user_id'), ['user_id'], unique=False)
+
+    op.create_table('record_read_reasons',
+    sa.Column('read_id', sa.Integer(), nullable=False),
+    sa.Column('pathway_id', sa.BigInteger(), nullable=True),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.CheckConstraint('length(reason) > 0', name=op.f('ck_record_read_reasons_not_empty')),
+    sa.ForeignKeyConstraint(['read_id'], ['record_reads.id'], name=op.f('fk_record_read_reasons_read_id_record_reads'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('read_id', name=op.f('pk_record_read_reasons'))
+    )
+    with op.batch_alter_table('record_read_reasons', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_record_read_reasons_pathway_id'), ['pathway_id'], unique=False)
 
     op.create_table('pathways',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -314,6 +327,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_pathways_exit_on'))
 
     op.drop_table('pathways')
+    with op.batch_alter_table('record_read_reasons', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_record_read_reasons_pathway_id'))
+
+    op.drop_table('record_read_reasons')
     with op.batch_alter_table('record_reads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_record_reads_user_id'))
         batch_op.drop_index(batch_op.f('ix_record_reads_pathway_id'))

@@ -83,7 +83,10 @@ def init_request_hooks(app: Flask) -> None:
     def _start_request():
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
-        g.sqlite_begin_token = set_sqlite_read_only(request.method in SAFE_METHODS)
+        # A blueprint whose reads write (a read journal) sets `reads_write`.
+        blueprint = app.blueprints.get(request.blueprint or "")
+        read_only = request.method in SAFE_METHODS and not getattr(blueprint, "reads_write", False)
+        g.sqlite_begin_token = set_sqlite_read_only(read_only)
         # Every form and query value reaches the views without control characters.
         for name in ("args", "form"):
             cleaned = _without_controls(getattr(request, name))

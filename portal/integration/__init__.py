@@ -9,7 +9,13 @@ from flask import Blueprint, g
 
 bp = Blueprint("integration", __name__, url_prefix="/integration")
 
-from portal.integration import models, policies  # noqa: E402,F401
+from portal.integration import journal, models, policies  # noqa: E402,F401
+
+# Reads of this blueprint write (the journal): on SQLite they take the write lock at the start
+# (BEGIN IMMEDIATE), so a read never fails half-way when someone else writes; and the journal
+# rows a request wrote are committed whatever its answer.
+bp.reads_write = True
+bp.after_request(journal.keep_journal)
 
 
 @bp.app_template_global()

@@ -536,9 +536,13 @@ class RecordRead(db.Model):
     """The journal: who read which record, when, what, and whether they were let in.
 
     Append-only: the database refuses UPDATE and DELETE (triggers in the migration). It holds no
-    content of the record; `reason` is an administrator's written reason for a break-glass read.
-    `pathway_id` is a plain number, not a foreign key: refused attempts on numbers that do not
-    exist are journaled too.
+    content of the record. `pathway_id` is a plain number, not a foreign key: refused attempts
+    on numbers that do not exist are journaled too.
+
+    The member's own reads are kept with `by_member` and no `user_id`: while the pathway is
+    linked to them they are known to be theirs, and once it is anonymised nothing in the journal
+    points back to the person. An administrator's written reason for a break-glass read is kept
+    beside it (`RecordReadReason`), so that the purge can delete it with the record.
     """
 
     __tablename__ = "record_reads"
@@ -546,23 +550,40 @@ class RecordRead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     pathway_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
     user_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )
+    by_member: Mapped[bool] = mapped_column(default=False)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     kind: Mapped[str] = mapped_column(sa.String(20))
     what: Mapped[str] = mapped_column(sa.String(60), default="")  # the page or part read
     outcome: Mapped[str] = mapped_column(sa.String(20))
-    reason: Mapped[str] = mapped_column(sa.String(500), default="")
 
     user = relationship("User", lazy="joined")
+    reason_row: Mapped[RecordReadReason | None] = relationship(lazy="joined")
 
     __table_args__ = (
         sa.CheckConstraint(_in("kind", ReadKind), name="known_kind"),
         sa.CheckConstraint(_in("outcome", ReadOutcome), name="known_outcome"),
-        sa.CheckConstraint(
-            "outcome <> 'break_glass' OR length(reason) > 0", name="break_glass_reason"
-        ),
+        sa.CheckConstraint("NOT by_member OR user_id IS NULL", name="member_unnamed"),
     )
+
+    @property
+    def reason(self) -> str:
+        return self.reason_row.reason if self.reason_row is not None else ""
+
+
+class RecordReadReason(db.Model):
+    """The written reason of a break-glass read (deleted by the purge with the record)."""
+
+    __tablename__ = "record_read_reasons"
+
+    read_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("record_reads.id", ondelete="CASCADE"), primary_key=True
+    )
+    pathway_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
+    reason: Mapped[str] = mapped_column(sa.String(500))
+
+    __table_args__ = (sa.CheckConstraint("length(reason) > 0", name="not_empty"),)
 
 
 class RectificationRequest(db.Model):

@@ -56,6 +56,7 @@ READ_WORDS = {
     ReadKind.EXPORT.value: _l("Downloaded a copy of the data"),
 }
 BREAK_GLASS_WORDS = _l("Opened the record as an administrator")
+TEAM_ONLY_WORDS = _l("Looked at the follow-up team only (to change it), not at the record")
 
 
 # --- Whose record ---------------------------------------------------------------------------------
@@ -251,6 +252,8 @@ def _read_lines(rows, assigned) -> list[ReadLine]:
             who = _("An account that no longer exists")
         if row.what == "break-glass":
             words = str(BREAK_GLASS_WORDS)
+        elif row.what.endswith("(team only)"):
+            words = str(TEAM_ONLY_WORDS)
         else:
             words = str(READ_WORDS.get(row.kind, row.kind))
         lines.append(ReadLine(row, who, _role_words(row, assigned), words))
@@ -260,19 +263,24 @@ def _read_lines(rows, assigned) -> list[ReadLine]:
 @bp.route("/mine/reads")
 @login_required
 def my_reads():
-    user = acting_user()
     pathways = _my_pathways(_my_member())
     if not pathways:
         return _nothing_page()
     for pathway in pathways:  # this page reads each of them: one journal row each
         journal.load_pathway(pathway.id, ReadKind.PAGE, "who read")
     ids = [p.id for p in pathways]
-    in_mine = RecordRead.pathway_id.in_(ids)
-    not_me = sa.or_(RecordRead.user_id.is_(None), RecordRead.user_id != user.id)
+    # Attempts journaled on a number before the record had it belong to nobody's record.
+    in_mine = sa.or_(
+        *(
+            sa.and_(RecordRead.pathway_id == p.id, RecordRead.read_at >= p.created_at)
+            for p in pathways
+        )
+    )
+    not_me = RecordRead.by_member == sa.false()
     let_in = RecordRead.outcome != ReadOutcome.REFUSED.value
     own_count = db.session.scalar(
         sa.select(sa.func.count(RecordRead.id)).where(
-            in_mine, let_in, RecordRead.user_id == user.id
+            in_mine, let_in, RecordRead.by_member == sa.true()
         )
     )
     total = db.session.scalar(
