@@ -162,8 +162,9 @@ def test_my_pathway_in_plain_words(db, client, login_as, ada_record):
         assert text in html, text
     assert "Old Ouria" not in html  # no longer in the team
     rows = journal_rows(db)
-    assert [(r.pathway_id, r.user_id, r.kind, r.what, r.outcome) for r in rows] == [
-        (pathway.id, ada.user.id, "page", "my pathway", "allowed")
+    # The member's own read names nobody: it is theirs while the record is linked to them.
+    assert [(r.pathway_id, r.user_id, r.by_member, r.kind, r.what, r.outcome) for r in rows] == [
+        (pathway.id, None, True, "page", "my pathway", "allowed")
     ]
 
 
@@ -313,8 +314,9 @@ def test_who_opened_my_record(db, client, login_as, ada_record):
     assert "You opened it 2 times." in html
     assert ada.user.display_name not in allowed
     last = journal_rows(db)[-1]
-    assert (last.user_id, last.what, last.kind, last.outcome) == (
-        ada.user.id,
+    assert (last.user_id, last.by_member, last.what, last.kind, last.outcome) == (
+        None,
+        True,
         "who read",
         "page",
         "allowed",
@@ -335,7 +337,7 @@ def test_reads_of_every_pathway_and_paged(db, client, login_as):
     second = client.get("/integration/mine/reads?page=2").get_data(as_text=True)
     assert second.count("Rita Reader") == 2
     # Each visit reads both records: two journal rows per page shown.
-    mine = journal_rows(db, user_id=ada.user.id)
+    mine = journal_rows(db, by_member=True)
     assert len(mine) == 4 and {r.pathway_id for r in mine} == {old.id, new.id}
     assert client.get("/integration/mine/reads?page=abc").status_code == 200
 
@@ -386,7 +388,7 @@ def test_ask_for_a_correction(db, client, login_as, ada_record):
     html = client.get("/integration/mine").get_data(as_text=True)
     assert TEXT in html and "Corrected" in html and "The planned end is now 30 June." in html
     # GET form, POST, and the page: three reads, three rows.
-    assert len(journal_rows(db, user_id=ada.user.id)) == 3
+    assert len(journal_rows(db, by_member=True)) == 3
 
 
 def test_a_correction_about_an_older_pathway(db, client, login_as):
@@ -419,7 +421,7 @@ def test_bad_corrections_are_shown_again(db, client, login_as, ada_record, text,
     assert message in html
     assert "<script>alert(1)</script>" not in html
     assert db.session.scalars(sa.select(RectificationRequest)).all() == []
-    assert len(journal_rows(db, user_id=ada.user.id)) == 1  # the POST read the record once
+    assert len(journal_rows(db, by_member=True)) == 1  # the POST read the record once
 
 
 def test_a_correction_needs_the_csrf_token(db, client, login_as, ada_record):
@@ -445,6 +447,7 @@ def test_reads_are_shown_in_local_time(db, client, login_as):
 
     ada = member_with_login()
     pathway = make_pathway(ada)
+    pathway.created_at = datetime(2026, 1, 1, tzinfo=UTC)  # before the read below
     reader = counsellor_user(display_name="Rita Reader")
     _db.session.add(
         RecordRead(
@@ -461,3 +464,30 @@ def test_reads_are_shown_in_local_time(db, client, login_as):
     html = client.get("/integration/mine/reads").get_data(as_text=True)
     assert "Jan 10, 2026, 1:00:00" in html  # Paris, winter: UTC+1
     assert "Printed the record (PDF)" in html
+
+
+def test_attempts_before_the_record_existed_and_team_only_visits(db, client, login_as):
+    from datetime import UTC, datetime
+
+    prober = counsellor_user(display_name="Paula Prober")
+    admin = make_user("ann.admin", display_name="Ann Admin", roles={"member", "admin"})
+    ada = member_with_login()
+    pathway = make_pathway(ada)
+    pathway.created_at = datetime(2026, 3, 1, tzinfo=UTC)
+    _db.session.add(  # someone tried this number before Ada's record had it
+        RecordRead(
+            pathway_id=pathway.id,
+            user_id=prober.id,
+            read_at=datetime(2026, 2, 1, tzinfo=UTC),
+            kind="page",
+            what="record",
+            outcome="refused",
+        )
+    )
+    journal.record_read(admin, pathway.id, ReadKind.PAGE, "team assign (team only)")
+    _db.session.flush()
+    login_as(ada.user)
+    html = client.get("/integration/mine/reads").get_data(as_text=True)
+    assert "Paula Prober" not in html
+    assert "Ann Admin" in html
+    assert "Looked at the follow-up team only (to change it), not at the record" in html
