@@ -195,7 +195,6 @@ def open_pathway(actor, member: Member | None, data: PathwayData) -> Pathway:
         pathway,
         "open",
         "Opened an integration pathway",
-        member_id=member.id,
         counsellor_id=counsellor.id,
     )
     return pathway
@@ -400,6 +399,19 @@ def extend(actor, pathway: Pathway, new_end: date | None, reason: str) -> Pathwa
 # --- Follow-up team ------------------------------------------------------------------------------
 
 
+def may_grant_personal_data(actor, pathway: Pathway) -> bool:
+    """An administrator, or a counsellor who holds the personal-data access on this pathway
+    today: nobody gives more than they have."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.active:
+        return False
+    if actor.has_role(Role.ADMIN):
+        return True
+    return any(
+        a.personal_data and a.role == TeamRole.COUNSELLOR.value
+        for a in policies.active_assignments(actor, pathway)
+    )
+
+
 def assign(
     actor,
     pathway: Pathway,
@@ -410,11 +422,20 @@ def assign(
     personal_data: bool,
 ) -> Assignment:
     """Add a counsellor or trainer to the team. Raises NotAllowed and DomainError (unknown
-    role, the person does not hold that role, bad dates, already assigned on those days)."""
+    role, the person does not hold that role, the actor themself, the personal-data access
+    given by someone who may not give it, bad dates, already assigned on those days)."""
     _require(policies.can_manage_team(actor, pathway))
     if role not in {r.value for r in TeamRole}:
         _no(_l("Choose one of the answers in the list."), "role")
     user = _check_team_user(user, TeamRole(role), "user")
+    if user.id == actor.id:
+        # Nobody grants themself access (an administrator who is also a counsellor included).
+        _no(_l("You cannot add yourself to the team. Ask a colleague."), "user")
+    if personal_data and not may_grant_personal_data(actor, pathway):
+        _no(
+            _l("Only an administrator or a counsellor who sees them can give this access."),
+            "personal_data",
+        )
     starts_on = _day(starts_on, "starts_on")
     ends_on = _day(ends_on, "ends_on", required=False)
     if ends_on is not None and ends_on < starts_on:
@@ -515,6 +536,7 @@ def record_exit(
     pathway.exit_on = exit_on
     pathway.outcome_id = outcome.id
     pathway.exit_note = note
+    pathway.purge_warned_on = None  # a warning sent for an earlier exit does not stand
     db.session.flush()
     db.session.refresh(pathway, ["outcome"])
     _audit(actor, pathway, "exit", "Recorded the exit", fields=["exit_on", "outcome", "note"])
@@ -545,6 +567,7 @@ def reopen(actor, pathway: Pathway, reason: str) -> Pathway:
     pathway.exit_on = None
     pathway.outcome_id = None
     pathway.exit_note = ""
+    pathway.purge_warned_on = None  # the next exit gets its own warning
     db.session.flush()
     db.session.refresh(pathway, ["outcome"])
     _audit(actor, pathway, "reopen", "Undid the exit", fields=["exit_on", "outcome", "note"])

@@ -13,11 +13,13 @@ from portal.core.audit import AuditEntry
 from portal.core.db import local_today
 from portal.core.errors import DomainError, NotAllowed
 from portal.extensions import db as _db
-from portal.integration import content
+from portal.integration import content, journal
 from portal.integration.models import (
     Barrier,
     Goal,
     GoalEvent,
+    ReadKind,
+    ReadOutcome,
     RecordRead,
     Skill,
     SkillAssessment,
@@ -618,17 +620,14 @@ def test_barrier_route(record, client, login_as, token):
 
 def test_break_glass_reader_sees_no_forms(record, client, login_as, token):
     admin = admin_user()
-    _db.session.add(
-        RecordRead(
-            pathway_id=record.pathway.id,
-            user_id=admin.id,
-            kind="page",
-            what="break-glass",
-            outcome="break_glass",
-            reason="Complaint to check",
-        )
+    journal.record_read(
+        admin,
+        record.pathway.id,
+        ReadKind.PAGE,
+        "break-glass",
+        ReadOutcome.BREAK_GLASS,
+        "Complaint to check",
     )
-    _db.session.flush()
     login_as(admin)
     html = client.get(f"/integration/{record.pathway.id}/goals").get_data(as_text=True)
     assert "Goals" in html and "Add a goal" not in html

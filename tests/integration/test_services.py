@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from portal.accounts.models import Role
 from portal.core.audit import AuditEntry
 from portal.core.db import local_today
 from portal.core.errors import DomainError, NotAllowed
@@ -30,6 +31,7 @@ from tests.factories_members import (
     counsellor_user,
     member_with_login,
     trainer_user,
+    user_with,
 )
 
 TODAY = local_today()
@@ -78,6 +80,9 @@ def test_a_counsellor_opens_and_follows(db):
     assert policies.can_edit(counsellor, pathway)
     (entry,) = audits("integration.open")
     assert "Job centre" not in entry.details and "Green" not in entry.details
+    # The hash-chained audit log cannot be cleaned at purge: no link to the person.
+    assert "member" not in entry.details and str(ada.id) not in entry.summary
+    assert json.loads(entry.details) == {"counsellor_id": counsellor.id}
 
 
 def test_an_admin_names_the_first_counsellor(db):
@@ -279,6 +284,61 @@ def test_admin_manages_the_team_without_reading(kept):
         services.assign(board_user(), pathway, trainer_user(), "trainer", TODAY, None, False)
 
 
+def test_nobody_assigns_themself(kept):
+    pathway, counsellor, _ = kept
+    both = user_with(Role.ADMIN, Role.COUNSELLOR)
+    # An administrator holding the counsellor role cannot take the record with personal data
+    # (that would skip break-glass), nor without it.
+    refused("user", services.assign, both, pathway, both, "counsellor", TODAY, None, True)
+    refused("user", services.assign, both, pathway, both, "counsellor", TODAY, None, False)
+    assert not policies.can_read(both, pathway)
+    # A counsellor may end their own assignment, but not come back by themself.
+    (own,) = db.session.scalars(sa.select(Assignment).where(Assignment.user_id == counsellor.id))
+    services.end_assignment(counsellor, pathway, own, TODAY)
+    refused(
+        "user",
+        services.assign,
+        counsellor,
+        pathway,
+        counsellor,
+        "counsellor",
+        TODAY + timedelta(1),
+        None,
+        True,
+    )
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Assignment)
+            .where(Assignment.user_id.in_([counsellor.id, both.id]))
+        )
+        == 1
+    )
+
+
+def test_personal_data_access_is_given_only_by_who_may(kept):
+    pathway, counsellor, _ = kept
+    plain = counsellor_user()
+    assign(pathway, plain, "counsellor")  # keeps the record, without personal data
+    flagged_trainer = trainer_user()
+    assign(pathway, flagged_trainer, "trainer", personal_data=True)
+    newcomer = counsellor_user()
+    refused(
+        "personal_data", services.assign, plain, pathway, newcomer, "counsellor", TODAY, None, True
+    )
+    assert not policies.can_read_barriers(newcomer, pathway)
+    # Without the flag, the same counsellor may still add people.
+    services.assign(plain, pathway, trainer_user(), "trainer", TODAY, None, False)
+    # A counsellor holding the flag today may give it; an administrator may too.
+    services.assign(counsellor, pathway, newcomer, "counsellor", TODAY, None, True)
+    services.assign(admin_user(), pathway, counsellor_user(), "counsellor", TODAY, None, True)
+    # A flag held as a trainer does not make a team manager.
+    with pytest.raises(NotAllowed):
+        services.assign(flagged_trainer, pathway, trainer_user(), "trainer", TODAY, None, True)
+    (entry, *_) = audits("integration.assign")
+    assert "personal_data" in entry.details
+
+
 def test_foreign_assignment_refused(kept):
     pathway, counsellor, _ = kept
     other = make_pathway(member_with_login())
@@ -301,14 +361,18 @@ def test_exit_and_reopen(kept):
     training.active = False
     refused("outcome", services.record_exit, counsellor, pathway, TODAY, training, "")
     training.active = True
+    pathway.purge_warned_on = TODAY - timedelta(days=400)  # a warning before this exit
     services.record_exit(counsellor, pathway, TODAY, training, "Went to school")
+    assert pathway.purge_warned_on is None
     assert pathway.closed and pathway.outcome_id == training.id
     assert services.pathway_status(pathway) == "ended"
     refused(None, services.record_exit, counsellor, pathway, TODAY, training, "")
     refused(None, services.suspend, counsellor, pathway, TODAY, None, "Why")
     refused("reason", services.reopen, counsellor, pathway, "")
+    pathway.purge_warned_on = TODAY  # warned for this exit: the warning must not stand
     services.reopen(counsellor, pathway, "  Saved by mistake ")
     assert not pathway.closed and pathway.exit_note == ""
+    assert db.session.get(Pathway, pathway.id).purge_warned_on is None
     kept_reason = db.session.scalars(
         sa.select(PathwayPeriod).where(PathwayPeriod.pathway_id == pathway.id)
     ).all()
