@@ -6,7 +6,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+)
 
 from portal.accounts.forms import CHOOSE_FROM_LIST
 from portal.integration import services
@@ -22,6 +29,12 @@ def _length(limit: int) -> Length:
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def _finite(form, field) -> None:
+    """Refuse "NaN", "sNaN", "Infinity" and the like, which Decimal reads as numbers."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Write a number of hours, for example 26 or 17.5."))
 
 
 class _Form(FlaskForm):
@@ -51,6 +64,7 @@ class DetailsForm(_Form):
         places=1,
         validators=[
             Optional(),
+            _finite,  # before NumberRange: a signalling NaN cannot even be compared
             NumberRange(0.5, 48, message=_l("Give a number of hours from 1 to 48.")),
         ],
     )

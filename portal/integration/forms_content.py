@@ -11,7 +11,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from portal.accounts.forms import CHOOSE_FROM_LIST
 from portal.integration import content, settings
@@ -92,12 +100,23 @@ class ActionForm(FlaskForm):
     kind = _select(_l("What kind of help"), ACTION_TITLES)
     hours = WholeNumber(
         _l("Hours"),
-        validators=[Optional()],
+        validators=[
+            Optional(),
+            NumberRange(0, 24, message=_l("Give a number of hours from 0 to 24.")),
+        ],
         render_kw={"min": 0, "max": 24, "inputmode": "numeric"},
     )
+    # The minutes alone may hold the whole time ("90"): up to 24 hours of them.
     minutes = WholeNumber(
         _l("Minutes"),
-        validators=[Optional()],
+        validators=[
+            Optional(),
+            NumberRange(
+                0,
+                content.MAX_MINUTES,
+                message=_l("Give a number of minutes from 0 to %(n)d.", n=content.MAX_MINUTES),
+            ),
+        ],
         description=_l("How long it took: hours and minutes. At most 24 hours."),
         render_kw={"min": 0, "max": content.MAX_MINUTES, "inputmode": "numeric"},
     )

@@ -540,6 +540,37 @@ def test_action_route_input(record, client, login_as, token, data, status):
         assert "1 h 30 min" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    "hours, minutes, message",
+    [
+        ("-3", "200", "Give a number of hours from 0 to 24."),  # once saved as 20 minutes
+        ("1", "-10", "Give a number of minutes from 0 to 1440."),
+        ("", "-30", "Give a number of minutes from 0 to 1440."),
+        ("24", "1", "The time must be between 1 minute and 24 hours."),
+        ("0", "0", "The time must be between 1 minute and 24 hours."),
+    ],
+)
+def test_action_time_out_of_range_is_refused(
+    record, client, login_as, token, hours, minutes, message
+):
+    login_as(record.trainer)
+    data = {"happened_on": "2026-02-01", "kind": "coaching", "hours": hours, "minutes": minutes}
+    for url in (
+        f"/integration/{record.pathway.id}/actions",
+        f"/integration/{record.pathway.id}/actions/"
+        f"{content.add_support_action(record.trainer, record.pathway, ENTRY, 'coaching', 30).id}",
+    ):
+        if url.endswith("/actions"):
+            body = {"csrf_token": token(), **data}
+        else:
+            p = f"action-{url.rsplit('/', 1)[1]}-"
+            body = {"csrf_token": token(), **{p + k: v for k, v in data.items()}}
+        response = client.post(url, data=body, headers=HX)
+        assert response.status_code == 422
+        assert message in response.get_data(as_text=True)
+    assert _db.session.scalars(sa.select(SupportAction.minutes)).all() == [30]
+
+
 def test_correct_action_route(record, client, login_as, token):
     action = content.add_support_action(record.trainer, record.pathway, ENTRY, "coaching", 30)
     url = f"/integration/{record.pathway.id}/actions/{action.id}"
