@@ -220,6 +220,11 @@ def update_details(actor, pathway: Pathway, data: PathwayData) -> list[str]:
 # --- Eligibility ---------------------------------------------------------------------------------
 
 
+def may_keep_eligibility(actor, pathway: Pathway) -> bool:
+    """Keep the eligibility criteria: keep the record, and see personal difficulties."""
+    return policies.can_edit(actor, pathway) and policies.can_read_barriers(actor, pathway)
+
+
 def add_eligibility(
     actor,
     pathway: Pathway,
@@ -228,8 +233,9 @@ def add_eligibility(
     checked_on: date | None,
     expires_on: date | None,
 ) -> Eligibility:
-    """Raises NotAllowed and DomainError (unknown criterion, bad dates, detail too long)."""
-    _require(policies.can_edit(actor, pathway))
+    """Raises NotAllowed (also without access to personal data: criteria tell of disability,
+    justice...) and DomainError (unknown criterion, bad dates, detail too long)."""
+    _require(may_keep_eligibility(actor, pathway))
     if criterion not in {c.value for c in Criterion}:
         _no(_l("Choose one of the answers in the list."), "criterion")
     detail = _text(detail, MAX_DETAIL, "detail")
@@ -260,8 +266,9 @@ def add_eligibility(
 
 
 def remove_eligibility(actor, pathway: Pathway, eligibility: Eligibility | None) -> None:
-    """Raises NotAllowed and DomainError (not a criterion of this pathway)."""
-    _require(policies.can_edit(actor, pathway))
+    """Raises NotAllowed (as `add_eligibility`) and DomainError (not a criterion of this
+    pathway)."""
+    _require(may_keep_eligibility(actor, pathway))
     if eligibility is None or eligibility.pathway_id != pathway.id:
         _no(_l("This criterion is not in this record."))
     eligibility_id = eligibility.id

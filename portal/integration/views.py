@@ -3,7 +3,12 @@ own sections (details, eligibility, pauses and extensions, team, exit), and brea
 
 Every route that touches one record starts with `journal.load_pathway` (404 and a journaled
 refusal for anyone who may not read it). A request's journal row is kept even when the change
-it asked for is refused: the service runs in a savepoint, and the request always commits.
+it asked for is refused: the service runs in a savepoint, views commit only after a service
+succeeded, and the blueprint's `journal.keep_journal` commits the journal whatever the answer
+(after an error status, the journal alone).
+
+The eligibility criteria (disability, justice...) and the reasons of pauses are special-category
+data: only the member and people assigned with access to personal data see them.
 """
 
 from __future__ import annotations
@@ -50,7 +55,9 @@ def details_section(user, pathway: Pathway) -> dict:
     return {"contract_titles": CONTRACT_TITLES}
 
 
-@page_section("eligibility", "integration/_eligibility.html", order=20)
+@page_section(
+    "eligibility", "integration/_eligibility.html", order=20, visible=policies.can_read_barriers
+)
 def eligibility_section(user, pathway: Pathway) -> dict:
     rows = db.session.scalars(
         sa.select(Eligibility)
@@ -71,7 +78,13 @@ def periods_section(user, pathway: Pathway) -> dict:
         .where(PathwayPeriod.pathway_id == pathway.id)
         .order_by(PathwayPeriod.starts_on, PathwayPeriod.id)
     ).all()
-    return {"period_rows": rows, "period_titles": PERIOD_TITLES}
+    return {
+        "period_rows": rows,
+        "period_titles": PERIOD_TITLES,
+        # The reasons may tell of health or family matters ("Hospitalised..."): trainers and
+        # counsellors without access to personal data see the dates only.
+        "period_reasons_shown": policies.can_read_barriers(user, pathway),
+    }
 
 
 @page_section("team", "integration/_team.html", order=35)
@@ -178,12 +191,9 @@ def _edit(
     pathway = loader(pathway_id, _kind(), what, need)
     user = acting_user()
     if request.method == "GET":
-        response = _section_response(pathway, name, {form_key: make_form(pathway, False)})
-        db.session.commit()  # the journal row
-        return response
+        return _section_response(pathway, name, {form_key: make_form(pathway, False)})
     form = make_form(pathway, True)
     if not form.validate():
-        db.session.commit()
         if "csrf_token" in form.errors:
             abort(400)
         return _section_response(pathway, name, {form_key: form}, 422)
@@ -191,7 +201,7 @@ def _edit(
         with db.session.begin_nested():
             apply(user, pathway, form)
     except DomainError as error:
-        db.session.commit()  # the journal row only: the savepoint took the rest away
+        # The savepoint took the change away; the journal row is kept after the answer.
         if error.status_code == 403:
             abort(403)
         form_error(form, error)
@@ -401,9 +411,7 @@ def view_pathway(pathway_id: int):
     pathway = journal.load_pathway(pathway_id, ReadKind.PAGE, "record")
     user = acting_user()
     shown, context = sections_for(user, pathway)
-    response = render("integration/view.html", sections=shown, **(context | _frame(user, pathway)))
-    db.session.commit()  # the journal row
-    return response
+    return render("integration/view.html", sections=shown, **(context | _frame(user, pathway)))
 
 
 # --- Details -------------------------------------------------------------------------------------
@@ -452,7 +460,7 @@ def add_eligibility(pathway_id: int):
         "eligibility",
         "eligibility",
         _eligibility_form,
-        policies.can_edit,
+        services.may_keep_eligibility,
         lambda user, pathway, form: services.add_eligibility(
             user,
             pathway,
@@ -472,7 +480,7 @@ def remove_eligibility(pathway_id: int, eligibility_id: int):
         "eligibility",
         "remove",
         lambda pathway, post: forms.ConfirmForm() if post else forms.ConfirmForm(formdata=None),
-        policies.can_edit,
+        services.may_keep_eligibility,
         lambda user, pathway, form: services.remove_eligibility(
             user, pathway, db.session.get(Eligibility, eligibility_id)
         ),

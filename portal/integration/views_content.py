@@ -191,10 +191,9 @@ def _section(name: str, pathway: Pathway, status: int = 200, **overrides):
 
 
 def _invalid(name: str, pathway: Pathway, **overrides):
-    """The form again with its messages. The read is journaled all the same (kept)."""
-    response = _section(name, pathway, 422, **overrides)
-    db.session.commit()
-    return response
+    """The form again with its messages. The read is journaled all the same: the blueprint's
+    `journal.keep_journal` keeps it, and nothing else, after an error status."""
+    return _section(name, pathway, 422, **overrides)
 
 
 def _saved(name: str, pathway: Pathway, message: str):

@@ -197,6 +197,18 @@ def test_eligibility_add_remove_and_expiry(kept):
 # --- Pauses and extensions -----------------------------------------------------------------------
 
 
+def test_eligibility_needs_access_to_personal_data(kept):
+    pathway, counsellor, _ = kept
+    plain = counsellor_user()
+    assign(pathway, plain, "counsellor")  # keeps the record, without personal data
+    with pytest.raises(NotAllowed):
+        services.add_eligibility(plain, pathway, "disability", "", TODAY, None)
+    row = services.add_eligibility(counsellor, pathway, "disability", "", TODAY, None)
+    with pytest.raises(NotAllowed):
+        services.remove_eligibility(plain, pathway, row)
+    assert db.session.get(Eligibility, row.id) is not None
+
+
 def test_suspend_and_end_it(kept):
     pathway, counsellor, _ = kept
     assert services.pathway_status(pathway) == "active"

@@ -294,6 +294,90 @@ def test_eligibility_add_and_remove(client, world):
     assert db.session.get(Eligibility, world["ids"]["eligibility_id"]) is None
 
 
+@pytest.fixture()
+def sensitive(world):
+    """A criterion and a pause whose words are special-category data, and a counsellor who
+    keeps the record without access to personal data."""
+    pathway = world["pathway"]
+    db.session.add_all(
+        [
+            Eligibility(
+                pathway_id=pathway.id,
+                criterion="justice",
+                detail="Probation until June",
+                checked_on=TODAY,
+            ),
+            PathwayPeriod(
+                pathway_id=pathway.id,
+                kind="suspension",
+                starts_on=date(2026, 2, 2),
+                ends_on=date(2026, 2, 20),
+                reason="Hospitalised after a fall",
+            ),
+        ]
+    )
+    plain = counsellor_user()
+    assign(pathway, plain, "counsellor")
+    db.session.flush()
+    return plain
+
+
+@pytest.mark.parametrize("who", ["trainer", "plain counsellor"])
+def test_special_category_data_hidden_without_the_flag(client, world, sensitive, who):
+    pathway = world["pathway"]
+    login(client, world["trainer"] if who == "trainer" else sensitive)
+    page = client.get(f"/integration/{pathway.id}")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f'id="pathway-{pathway.id}-eligibility"' not in body
+    assert "Probation" not in body and "Leaving prison" not in body and "Over 50" not in body
+    assert f'id="pathway-{pathway.id}-periods"' in body
+    assert "Hospitalised" not in body and ">Why<" not in body
+    assert "From Feb 2, 2026 to Feb 20, 2026" in body  # the dates are shown
+    url = f"/integration/{pathway.id}/eligibility"
+    assert client.get(url).status_code == 403
+    assert client.get(url, headers=HX).status_code == 403
+    assert post(client, url, criterion="other", checked_on=TODAY.isoformat()).status_code == 403
+    removal = f"{url}/{world['ids']['eligibility_id']}/remove"
+    assert post(client, removal).status_code == 403
+    assert db.session.get(Eligibility, world["ids"]["eligibility_id"]) is not None
+    if who == "plain counsellor":
+        # They keep the rest of the record: the pauses' section shows dates, not the reasons.
+        section = client.get(f"/integration/{pathway.id}/suspend", headers=HX)
+        assert section.status_code == 200
+        assert "Hospitalised" not in section.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("who", ["counsellor", "member"])
+def test_special_category_data_shown_with_the_flag(client, world, sensitive, who):
+    pathway = world["pathway"]
+    login(client, world["counsellor"] if who == "counsellor" else world["ada"].user)
+    body = client.get(f"/integration/{pathway.id}").get_data(as_text=True)
+    assert f'id="pathway-{pathway.id}-eligibility"' in body and "Probation until June" in body
+    assert "Hospitalised after a fall" in body and ">Why<" in body
+
+
+def test_nobody_adds_themself_to_the_team(client, world):
+    from portal.accounts.models import Role
+    from tests.factories_members import user_with
+
+    pathway = world["pathway"]
+    both = user_with(Role.ADMIN, Role.COUNSELLOR)
+    login(client, both)
+    base = f"/integration/{pathway.id}/team"
+    fields = {
+        "user": str(both.id),
+        "role": "counsellor",
+        "starts_on": TODAY.isoformat(),
+        "personal_data": "y",
+    }
+    response = post(client, base, headers=HX, **fields)
+    assert response.status_code == 422
+    assert "You cannot add yourself to the team." in response.get_data(as_text=True)
+    assert client.get(f"/integration/{pathway.id}").status_code == 404
+    assert db.session.scalar(sa.select(Assignment).where(Assignment.user_id == both.id)) is None
+
+
 def test_pause_end_and_extend(client, world):
     login(client, world["counsellor"])
     pathway = world["pathway"]
