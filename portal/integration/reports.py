@@ -13,7 +13,13 @@ with the size of the group it comes from, and `protect` applies the rule:
   would tell that 2 people left without a job);
 - in a breakdown with a total, if exactly one cell is hidden, the next smallest is hidden too, so
   the first cannot be found by subtraction;
-- teams with fewer than 5 pathways in the year are folded into "Other teams".
+- teams with fewer than 5 pathways in the year are folded into "Other teams";
+- no figure may reveal a hidden one: when a count is hidden, what is computed from it or adds
+  up to it is hidden too (see `_consistent`).
+
+A team's own report is also protected against differencing (see `report`): whoever can read
+the report for all teams and the one for a team can subtract them, so each figure of the team is
+also hidden when the rest of the association (all teams but this one) behind it is 1 to 4 people.
 """
 
 from __future__ import annotations
@@ -217,8 +223,20 @@ def _active_clause(first: date | None, last: date | None) -> sa.ColumnElement[bo
     )
 
 
-def _team_clause(team: str | None) -> sa.ColumnElement[bool]:
-    return sa.true() if team is None else Pathway.team == team
+@dataclass(frozen=True)
+class Others:
+    """The complement of a team filter: every pathway but the team's (pathways without a team
+    included). Only used inside this module, to protect a team's report."""
+
+    team: str
+
+
+def _team_clause(team: str | Others | None) -> sa.ColumnElement[bool]:
+    if team is None:
+        return sa.true()
+    if isinstance(team, Others):
+        return Pathway.team != team.team
+    return Pathway.team == team
 
 
 def outcome_title(code: str, name: str | None) -> str:
@@ -228,18 +246,25 @@ def outcome_title(code: str, name: str | None) -> str:
 # --- Lists for the filters ------------------------------------------------------------------------
 
 
-def report_teams() -> list[str]:
-    """Teams one may choose: those with at least MIN_GROUP pathways over all years (a smaller
-    team only shows in "Other teams")."""
-    return list(
-        db.session.scalars(
-            sa.select(Pathway.team)
-            .where(Pathway.team != "")
-            .group_by(Pathway.team)
-            .having(sa.func.count() >= MIN_GROUP)
-            .order_by(Pathway.team)
-        )
-    )
+def report_teams(year: int | None = None) -> list[str]:
+    """Teams one may choose for `year` (None: all years).
+
+    A team is offered when it has at least MIN_GROUP pathways over all years (a smaller team
+    only shows in "Other teams") and when the rest of the association — the people of the
+    pathways active in the year minus the team's — is none or at least MIN_GROUP people: else the
+    report for all teams minus the team's would describe those 1 to 4 people. Two statements.
+    """
+    first, last = _year_bounds(year)
+    active = _active_clause(first, last)
+    total = db.session.scalar(sa.select(_people()).select_from(Pathway).where(active)) or 0
+    rows = db.session.execute(
+        sa.select(Pathway.team, _people(None if first is None else active).label("people"))
+        .where(Pathway.team != "")
+        .group_by(Pathway.team)
+        .having(sa.func.count() >= MIN_GROUP)
+        .order_by(Pathway.team)
+    ).all()
+    return [team for team, people in rows if not is_small(total - people)]
 
 
 def report_years() -> list[int]:
@@ -335,10 +360,10 @@ def _outcome_rows(first, last, team) -> list[OutcomeRow]:
         .order_by(ExitOutcome.sort_order, ExitOutcome.id)
     ).all()
     rows = [r for r in rows if r.active or r.n]  # a retired category shows while it has exits
-    cells = protect([count_cell(r.n, r.p) for r in rows])
+    # The secondary suppression is applied by `_consistent`, which knows the rate shown.
     return [
-        OutcomeRow(r.code, outcome_title(r.code, r.name), r.positive, cell)
-        for r, cell in zip(rows, cells, strict=True)
+        OutcomeRow(r.code, outcome_title(r.code, r.name), r.positive, count_cell(r.n, r.p))
+        for r in rows
     ]
 
 
@@ -522,57 +547,222 @@ def _team_rows(first, last) -> list[TeamRow]:
     return rows
 
 
+def _hidden(cell: Cell) -> Cell:
+    return cell if cell.suppressed else replace(cell, value=None, suppressed=True)
+
+
 def _hide(cell: Cell, like: Cell) -> Cell:
-    return replace(cell, value=None, suppressed=True) if like.suppressed else cell
+    return _hidden(cell) if like.suppressed else cell
 
 
-def report(year: int | None, team: str | None) -> Report:
-    """The figures for one year (None: all years) and one team (None: all teams).
+MAIN_CELLS = (
+    "entries",
+    "active",
+    "exits",
+    "positive_rate",
+    "average_months",
+    "support_hours",
+    "hours_per_pathway",
+    "skills_assessed",
+    "skills_progress",
+    "skills_gain",
+    "members",
+    "meeting_rate",
+    "poll_rate",
+)
+TEAM_CELLS = ("active", "entries", "exits", "positive_rate", "support_hours")
 
-    One team's figures that the breakdown by team hides (to protect a small team folded into
-    "Other teams") are hidden on the team's own report too: else the small team's figure would
-    be the total minus the teams shown.
-    """
+
+def _figures(year: int | None, team: str | Others | None) -> Report:
+    """The figures with the rule applied to each group on its own (primary suppression; the
+    breakdown by team, only for all teams, protected); `_consistent` does the rest."""
     first, last = _year_bounds(year)
     (totals,) = _pathway_figures(first, last, team)
     (support,) = _support_figures(first, last, team)
     hours = support.minutes / 60
     skills_assessed, skills_progress, skills_gain = _skills(first, last, team)
     members, meeting_rate, poll_rate = _participation(first, last, team)
-    teams = _team_rows(first, last)
-    cells = {
-        "active": count_cell(totals.active_n, totals.active_p),
-        "entries": count_cell(totals.entries_n, totals.entries_p),
-        "exits": count_cell(totals.exits_n, totals.exits_p),
-        "positive_rate": rate_cell(totals.positive_p, totals.exits_p),
-        "support_hours": count_cell(hours, support.people, "hours"),
-    }
-    if team is not None:
-        row = next((r for r in teams if r.key == team), None)
-        if row is not None:
-            cells = {name: _hide(cell, getattr(row, name)) for name, cell in cells.items()}
+    support_hours = count_cell(hours, support.people, "hours")
     return Report(
         year=year,
-        team=team,
+        team=team if isinstance(team, str) else None,
+        entries=count_cell(totals.entries_n, totals.entries_p),
+        active=count_cell(totals.active_n, totals.active_p),
+        exits=count_cell(totals.exits_n, totals.exits_p),
         outcomes=_outcome_rows(first, last, team),
+        positive_rate=rate_cell(totals.positive_p, totals.exits_p),
         average_months=ratio_cell(
             float(totals.days) / DAYS_PER_MONTH, totals.exits_n, totals.exits_p, "months"
         ),
-        hours_per_pathway=(
-            Cell(None, totals.active_p, True, "hours")
-            if cells["support_hours"].suppressed
-            else ratio_cell(hours, totals.active_n, totals.active_p, "hours")
-        ),
+        support_hours=support_hours,
+        hours_per_pathway=ratio_cell(hours, totals.active_n, totals.active_p, "hours"),
         skills_assessed=skills_assessed,
         skills_progress=skills_progress,
         skills_gain=skills_gain,
         members=members,
         meeting_rate=meeting_rate,
         poll_rate=poll_rate,
-        teams=teams if team is None else [],
+        teams=_team_rows(first, last) if team is None else [],
         series=_series(year or local_today().year, team),
+    )
+
+
+def _hide_one_per_side(outcomes: list[OutcomeRow]) -> list[OutcomeRow]:
+    """When the positive-exit rate is hidden, neither the positive exits nor the others may be
+    worked out from the outcome rows: on each side holding people, one row at least is hidden
+    (the smallest), so its sum is unknown."""
+    rows = list(outcomes)
+    for positive in (True, False):
+        side = [i for i, r in enumerate(rows) if r.positive is positive and r.exits.people > 0]
+        if side and all(rows[i].exits.shown for i in side):
+            i = min(side, key=lambda i: (rows[i].exits.people, rows[i].exits.value or 0))
+            rows[i] = replace(rows[i], exits=_hidden(rows[i].exits))
+    return rows
+
+
+def _reprotect(outcomes: list[OutcomeRow], by_side: bool) -> list[OutcomeRow]:
+    """`protect` on the outcome rows, which add up to the exits; with `by_side` (the positive-exit
+    rate shown, so the positive exits and the others are known too) on each side as well."""
+    rows = list(outcomes)
+    groups = [[i for i, r in enumerate(rows) if r.positive is side] for side in (True, False)]
+    groups = [*groups, range(len(rows))] if by_side else [range(len(rows))]
+    while True:  # each round hides one more row at least, or ends
+        before = rows[:]
+        for group in groups:
+            cells = protect([rows[i].exits for i in group])
+            for i, cell in zip(group, cells, strict=True):
+                rows[i] = replace(rows[i], exits=cell)
+        if rows == before:
+            return rows
+
+
+def _consistent(r: Report) -> Report:
+    """No figure may reveal a hidden one.
+
+    - exits hidden: the positive-exit rate, the average length and every outcome row (zeros
+      too: "all of them left with a job" is a disclosure about the group) are hidden;
+    - exits shown: the outcome rows add up to them, so one hidden row hides the next smallest;
+      a shown positive-exit rate tells the positive exits and the others too, so the same holds
+      on each side; a hidden one hides a row on each side (positive, other);
+    - a hidden count hides the rates and averages computed on it (hours per pathway, skills
+      progress and gain, participation rates), and a team row's hidden exits its rate;
+    - the year-by-year row of the report's year counts the same people as the main entries and
+      exits: if one of them is hidden, so is the other.
+    """
+    exits_hidden = r.exits.suppressed
+    outcomes = list(r.outcomes)
+    if exits_hidden:
+        outcomes = [replace(row, exits=_hidden(row.exits)) for row in outcomes]
+    else:
+        if r.positive_rate.suppressed:
+            outcomes = _hide_one_per_side(outcomes)
+        outcomes = _reprotect(outcomes, by_side=r.positive_rate.shown)
+    hours_hidden = r.support_hours.suppressed or r.active.suppressed
+    entries, exits = r.entries, r.exits
+    series = []
+    for row in r.series:
+        if row.year == r.year:
+            entries = _hide(entries, row.entries)
+            exits = _hide(exits, row.exits)
+            row = replace(row, entries=_hide(row.entries, entries), exits=_hide(row.exits, exits))
+        series.append(row)
+    changed = {
+        "entries": entries,
+        "exits": exits,
+        "outcomes": outcomes,
+        "series": series,
+        "teams": [
+            replace(t, positive_rate=_hide(t.positive_rate, t.exits)) if t.exits.suppressed else t
+            for t in r.teams
+        ],
+    }
+    if exits.suppressed:
+        changed["positive_rate"] = _hidden(r.positive_rate)
+        changed["average_months"] = _hidden(r.average_months)
+        if not exits_hidden:  # hidden just now, through the year-by-year row
+            changed["outcomes"] = [replace(row, exits=_hidden(row.exits)) for row in outcomes]
+    if hours_hidden:
+        changed["hours_per_pathway"] = _hidden(r.hours_per_pathway)
+    if r.skills_assessed.suppressed:
+        changed["skills_progress"] = _hidden(r.skills_progress)
+        changed["skills_gain"] = _hidden(r.skills_gain)
+    if r.members.suppressed:
+        changed["meeting_rate"] = _hidden(r.meeting_rate)
+        changed["poll_rate"] = _hidden(r.poll_rate)
+    return replace(r, **changed)
+
+
+def _against(mine: Cell, whole: Cell, rest: Cell) -> Cell:
+    """A team's figure, hidden when subtracting it from the figure for all teams would show
+    1 to 4 people: the rest's own figure is hidden (its group, or for a rate its part or the
+    rest, is 1 to 4 people, or a breakdown hid it), or the people of all teams minus the team's
+    are 1 to 4 (someone in two teams counts once in the total), or the figure for all teams is
+    itself hidden (with no one else, the team's figure would be it). A figure of nobody stays:
+    a 0 tells nothing about the rest."""
+    if mine.people == 0:
+        return mine
+    if whole.suppressed or rest.suppressed or is_small(whole.people - mine.people):
+        return _hidden(mine)
+    return mine
+
+
+def _rows_against(mine: list, whole: list, rest: list, key: str, names: tuple[str, ...]) -> list:
+    empty = Cell(0, 0)
+    by_whole = {getattr(row, key): row for row in whole}
+    by_rest = {getattr(row, key): row for row in rest}
+    guarded = []
+    for row in mine:
+        w, o = by_whole.get(getattr(row, key)), by_rest.get(getattr(row, key))
+        changes = {
+            name: _against(
+                getattr(row, name),
+                getattr(w, name) if w is not None else empty,
+                getattr(o, name) if o is not None else empty,
+            )
+            for name in names
+        }
+        guarded.append(replace(row, **changes))
+    return guarded
+
+
+def report(year: int | None, team: str | None) -> Report:
+    """The figures for one year (None: all years) and one team (None: all teams).
+
+    A team's report is read next to the report for all teams, so it is protected against
+    differencing, the usual second rule of statistical disclosure control after the threshold:
+    the figures for all teams and for the rest of the association (every team but this one) are
+    computed too, and each figure of the team — counts, rates, averages, outcome rows, skills,
+    participation, support hours, the year-by-year rows — is hidden when the matching figure of
+    the rest is hidden (1 to 4 people behind it), when all teams minus the team is 1 to 4
+    people, or when the figure for all teams is hidden. So is any figure of the team that the
+    breakdown by team hides (else a small team folded into "Other teams" would be the total
+    minus the teams shown). Then `_consistent` hides whatever would give a hidden figure back.
+
+    Statements: those of one report for all teams, plus twice those of one team's figures
+    (the team and the rest), whatever the number of records.
+    """
+    whole = _consistent(_figures(year, None))
+    if team is None:
+        return whole
+    mine = _figures(year, team)
+    # The rest's figures can be worked out (all teams minus the team), so they follow the rules
+    # of a report too: what they hide, the team's report hides.
+    rest = _consistent(_figures(year, Others(team)))
+    cells = {
+        name: _against(getattr(mine, name), getattr(whole, name), getattr(rest, name))
+        for name in MAIN_CELLS
+    }
+    row = next((r for r in whole.teams if r.key == team), None)
+    if row is not None:
+        for name in TEAM_CELLS:
+            cells[name] = _hide(cells[name], getattr(row, name))
+    guarded = replace(
+        mine,
+        outcomes=_rows_against(mine.outcomes, whole.outcomes, rest.outcomes, "code", ("exits",)),
+        series=_rows_against(mine.series, whole.series, rest.series, "year", ("entries", "exits")),
         **cells,
     )
+    return _consistent(guarded)
 
 
 # --- Output ---------------------------------------------------------------------------------------

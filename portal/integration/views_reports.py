@@ -32,18 +32,21 @@ def _allowed() -> None:
         abort(404)
 
 
-def _filters() -> tuple[int | None, str | None, list[int], list[str]]:
+def _filters() -> tuple[int | None, str | None, list[int], list[str], bool]:
     """The year ("all": every year) and team asked for; anything unknown gives the default
-    (this year, all teams)."""
-    years, teams = figures.report_years(), figures.report_teams()
+    (this year, all teams). The teams offered depend on the year (see `report_teams`): a team
+    not offered for that year, even written in the address, gives all teams."""
+    years = figures.report_years()
     raw_year = request.args.get("year", "")
     year: int | None = local_today().year
     if raw_year == "all":
         year = None
     elif whole_number(raw_year, 9999) in years:
         year = whole_number(raw_year, 9999)
+    teams = figures.report_teams(year)
     team = request.args.get("team", "")
-    return year, (team if team in teams else None), years, teams
+    refused = bool(team) and team not in teams
+    return year, (team if team in teams else None), years, teams, refused
 
 
 def _team_label(key: str) -> str:
@@ -85,7 +88,7 @@ def _charts(report: figures.Report) -> dict:
 @bp.route("/reports")
 def reports():
     _allowed()
-    year, team, years, teams = _filters()
+    year, team, years, teams, refused = _filters()
     report = figures.report(year, team)
     return render(
         "integration/reports.html",
@@ -94,6 +97,7 @@ def reports():
         teams=teams,
         year=year,
         team=team,
+        team_refused=refused,
         filter_args={"year": year or "all", **({"team": team} if team is not None else {})},
         display=display,
         team_label=_team_label,
@@ -139,7 +143,7 @@ def _csv_rows(report: figures.Report):
 @bp.route("/reports.csv")
 def reports_csv():
     _allowed()
-    year, team, _years, _teams = _filters()
+    year, team, _years, _teams, _refused = _filters()
     report = figures.report(year, team)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

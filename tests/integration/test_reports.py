@@ -213,8 +213,10 @@ def test_outcomes_secondary_suppression(db):
     outcomes = {row.code: row.exits for row in r.outcomes}
     assert r.exits == Cell(14, 14)
     assert outcomes["training"].suppressed
-    assert outcomes["job_seeking"].suppressed  # else 14 - 6 - 5 = 3
-    assert outcomes["long_term_job"] == Cell(6, 6)
+    # The positive-exit rate is shown (9 of 14): long-term jobs hidden too, else 9 - 6 = 3.
+    assert r.positive_rate.value == pytest.approx(9 / 14)
+    assert outcomes["long_term_job"].suppressed
+    assert outcomes["job_seeking"] == Cell(5, 5)  # the 5 others: known from the rate anyway
     assert outcomes["unknown"] == Cell(0, 0)
 
 
@@ -242,7 +244,22 @@ def test_folded_row_still_small_is_hidden_with_the_next_smallest(db):
 def test_teams_to_choose_are_the_large_ones(db):
     pathways(5, date(2025, 3, 1), team="Garden")
     pathways(4, date(2025, 3, 1), team="Repair")
-    assert reports.report_teams() == ["Garden"]
+    pathways(5, date(2025, 3, 1), team="Kitchen")
+    assert reports.report_teams() == ["Garden", "Kitchen"]
+    assert reports.report_teams(YEAR) == ["Garden", "Kitchen"]
+
+
+def test_a_team_whose_rest_is_small_is_not_offered(db):
+    """Garden alone with 4 others: all teams minus Garden would be those 4 people."""
+    pathways(5, date(2025, 3, 1), team="Garden")
+    pathways(4, date(2025, 3, 1), team="Repair")
+    assert reports.report_teams(YEAR) == []
+    assert reports.report_teams() == []
+    pathways(1, date(2024, 3, 1), team="Repair", outcome_code="training", exit_on=date(2024, 6, 1))
+    # Over all years Repair has 5 pathways and the rest of Garden is 5 people; in 2025 the
+    # rest of Garden is still 4 people (the rest of Repair is Garden's 5).
+    assert reports.report_teams() == ["Garden", "Repair"]
+    assert reports.report_teams(YEAR) == ["Repair"]
 
 
 def test_statement_count_does_not_grow(db):
@@ -277,7 +294,7 @@ def test_statement_count_does_not_grow(db):
     small = statements()
     grow(90)
     assert statements() == small
-    assert small <= 30
+    assert small <= 36  # a team's report also computes all teams' and the rest's figures
 
 
 # --- The pages ------------------------------------------------------------------------------------
@@ -386,3 +403,156 @@ def test_a_team_hides_what_the_breakdown_hides(db):
     garden = reports.report(YEAR, "Garden")
     assert garden.active.suppressed and garden.entries.suppressed  # 18 - 9 - 6 = 3
     assert reports.report(YEAR, "Kitchen").active == Cell(9, 9)
+
+
+# --- Differencing: a team's report next to the report for all teams --------------------------------
+
+
+@pytest.fixture()
+def garden_and_bakery(db):
+    """The reviewer's case: in 2025 Garden has 5 exits and Bakery 1, all with a long-term job;
+    the Bakery person stayed about 3 months, the Garden people about 10."""
+    garden = pathways(
+        5, date(2024, 9, 1), team="Garden", outcome_code="long_term_job", exit_on=date(2025, 7, 1)
+    )
+    bakery = pathways(
+        1, date(2025, 1, 2), team="Bakery", outcome_code="long_term_job", exit_on=date(2025, 4, 1)
+    )
+    for p in garden + bakery:
+        action(p, date(2025, 3, 3), 60)
+    skill = Skill(area="Work", name="Kneading")
+    db.session.add(skill)
+    db.session.flush()
+    for p in garden + bakery:
+        assess(p, skill, date(2025, 1, 10), 1)
+        assess(p, skill, date(2025, 3, 10), 2)
+    meeting = make_meeting(starts_at=datetime(2025, 5, 6, 16, 0, tzinfo=UTC))
+    for p in garden + bakery:
+        db.session.add(Attendance(meeting_id=meeting.id, member_id=p.member_id, status="present"))
+    db.session.flush()
+    return garden, bakery
+
+
+def _every_cell(r: reports.Report) -> list[tuple[str, Cell]]:
+    cells = [(name, getattr(r, name)) for name in reports.MAIN_CELLS]
+    cells += [(f"outcome {row.code}", row.exits) for row in r.outcomes]
+    for row in r.series:
+        cells += [(f"entries {row.year}", row.entries), (f"exits {row.year}", row.exits)]
+    return cells
+
+
+def test_a_team_cannot_be_subtracted_from_all_teams(garden_and_bakery):
+    everyone = reports.report(YEAR, None)
+    garden = reports.report(YEAR, "Garden")
+    # All teams: 6 people, shown (the reviewer's figures).
+    assert everyone.exits == Cell(6, 6)
+    assert {row.code: row.exits for row in everyone.outcomes}["long_term_job"] == Cell(6, 6)
+    assert everyone.average_months.shown
+    # Garden: nothing that, taken from all teams' figure, leaves the Bakery person.
+    outcomes = {row.code: row.exits for row in garden.outcomes}
+    assert outcomes["long_term_job"].suppressed and outcomes["long_term_job"].value is None
+    assert garden.average_months.suppressed and garden.average_months.value is None
+    assert garden.positive_rate.suppressed and garden.positive_rate.value is None
+    assert garden.exits.suppressed
+    for name, cell in _every_cell(garden):
+        whole = dict(_every_cell(everyone))[name]
+        if cell.shown and whole.shown:  # only where the Bakery person is not in the figure
+            assert (cell.value, cell.people) == (whole.value, whole.people), name
+    # Bakery alone: one person, all hidden or zero.
+    for name, cell in _every_cell(reports.report(YEAR, "Bakery")):
+        assert cell.suppressed or not cell.value, name
+
+
+def test_garden_and_bakery_are_not_offered(garden_and_bakery, client, login_as):
+    assert reports.report_teams(YEAR) == []  # Garden: the rest is 1 person; Bakery: too small
+    assert reports.report_teams() == []
+    login_as(board_user())
+    for team in ("Garden", "Bakery"):
+        html = client.get(f"/integration/reports?year={YEAR}&team={team}").get_data(as_text=True)
+        assert f'<option value="{team}"' not in html
+        assert "Figures by team" in html  # refused: the report for all teams
+        assert "cannot be shown for this period without revealing a small group" in html
+        body = client.get(f"/integration/reports.csv?year={YEAR}&team={team}").get_data(
+            as_text=True
+        )
+        rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+        values = {(r[0], r[1]): r[2] for r in rows[1:]}
+        assert values[("team", "")] == "all"
+        assert values[("exits", "")] == "6"
+
+
+def test_a_team_is_offered_and_shown_when_the_rest_is_large(garden_and_bakery, client, login_as):
+    pathways(
+        4, date(2025, 1, 2), team="Bakery", outcome_code="long_term_job", exit_on=date(2025, 4, 1)
+    )
+    assert reports.report_teams(YEAR) == ["Bakery", "Garden"]
+    garden = reports.report(YEAR, "Garden")
+    assert garden.exits == Cell(5, 5)
+    assert {row.code: row.exits for row in garden.outcomes}["long_term_job"] == Cell(5, 5)
+    assert garden.average_months.shown and garden.positive_rate.value == 1.0
+    login_as(board_user())
+    html = client.get(f"/integration/reports?year={YEAR}&team=Garden").get_data(as_text=True)
+    assert '<option value="Garden" selected>' in html
+    assert "without revealing a small group" not in html
+
+
+def test_hidden_exits_hide_what_adds_up_to_them(db):
+    """Garden's exits hidden by the breakdown by team: its outcome rows (which add up to them),
+    positive-exit rate and average length are hidden too."""
+    pathways(
+        5, date(2024, 9, 1), team="Garden", outcome_code="long_term_job", exit_on=date(2025, 7, 1)
+    )
+    pathways(
+        9, date(2024, 9, 1), team="Kitchen", outcome_code="job_seeking", exit_on=date(2025, 7, 1)
+    )
+    pathways(3, date(2024, 9, 1), team="Repair", outcome_code="training", exit_on=date(2025, 7, 1))
+    everyone = reports.report(YEAR, None)
+    rows = {row.key: row for row in everyone.teams}
+    assert rows["Garden"].exits.suppressed  # else 17 - 9 - 3 = 5
+    assert rows["Garden"].positive_rate.suppressed
+    garden = reports.report(YEAR, "Garden")
+    assert garden.exits.suppressed
+    assert all(row.exits.suppressed for row in garden.outcomes)  # zeros too
+    assert garden.positive_rate.suppressed and garden.average_months.suppressed
+    this_year = {row.year: row for row in garden.series}[YEAR]
+    assert this_year.exits.suppressed
+    for t in everyone.teams:
+        assert t.exits.shown or t.positive_rate.suppressed
+
+
+def test_consistency_rule():
+    def made(**cells):
+        base = {name: Cell(10, 10) for name in reports.MAIN_CELLS}
+        base["positive_rate"] = Cell(0.5, 10, kind="percent")
+        base["outcomes"] = [
+            reports.OutcomeRow("long_term_job", "Long-term job", True, Cell(5, 5)),
+            reports.OutcomeRow("job_seeking", "Looking for a job", False, Cell(5, 5)),
+            reports.OutcomeRow("training", "Training", True, Cell(0, 0)),
+        ]
+        base["series"] = [reports.YearRow(YEAR, Cell(10, 10), Cell(10, 10))]
+        base.update(cells)
+        return reports.Report(year=YEAR, team="Garden", **base)
+
+    hidden = Cell(None, 10, True)
+    r = reports._consistent(made(exits=hidden))
+    assert all(row.exits.suppressed for row in r.outcomes)
+    assert r.positive_rate.suppressed and r.average_months.suppressed
+    assert r.series[0].exits.suppressed
+    r = reports._consistent(made(positive_rate=Cell(None, 10, True, "percent")))
+    assert [row.exits.suppressed for row in r.outcomes] == [True, True, False]
+    two_jobs = [
+        reports.OutcomeRow("long_term_job", "Long-term job", True, Cell(6, 6)),
+        reports.OutcomeRow("training", "Training", True, Cell(None, 3, True)),
+        reports.OutcomeRow("job_seeking", "Looking for a job", False, Cell(None, 2, True)),
+        reports.OutcomeRow("unknown", "Unknown", False, Cell(9, 9)),
+    ]
+    r = reports._consistent(made(exits=Cell(20, 20), outcomes=two_jobs))
+    # The rate tells the positive exits (9): training is not 9 - 6, job seeking not 11 - 9.
+    assert [row.exits.suppressed for row in r.outcomes] == [True, True, True, True]
+    r = reports._consistent(made(series=[reports.YearRow(YEAR, hidden, Cell(10, 10))]))
+    assert r.entries.suppressed
+    r = reports._consistent(made(skills_assessed=hidden, members=hidden, support_hours=hidden))
+    assert r.skills_progress.suppressed and r.skills_gain.suppressed
+    assert r.meeting_rate.suppressed and r.poll_rate.suppressed
+    assert r.hours_per_pathway.suppressed
+    assert reports._consistent(made()) == made()
