@@ -1,5 +1,8 @@
-"""Requests to correct a record: the member asks, an assigned counsellor answers (corrected, or
-not changed with the reason). Audited with ids and statuses only — never the words.
+"""Requests to correct a record: the member asks, an assigned counsellor with access to personal
+data answers (corrected, or not changed with the reason). Audited with ids and statuses only —
+never the words. The member's own request is audited without the pathway: the audit log is
+hash-chained and outlives the purge, so an entry whose actor is the member must not name their
+pathway.
 
 Also the record page's "requests" section: open and answered requests, with an answer form for
 those who may answer.
@@ -67,11 +70,17 @@ def ask_rectification(actor, pathway: Pathway, text: str) -> RectificationReques
     audit.record(
         actor,
         "integration.ask_rectification",
-        f"correction request {request.id} asked on pathway {pathway.id}",
-        object_key=f"pathway:{pathway.id}",
+        f"correction request {request.id} asked",
+        object_key=None,  # the actor is the member: no link from them to the pathway
         request_id=request.id,
     )
     return request
+
+
+def may_answer(user, pathway: Pathway) -> bool:
+    """A counsellor who keeps the record and sees personal difficulties (requests may quote
+    them)."""
+    return policies.can_edit(user, pathway) and policies.can_read_barriers(user, pathway)
 
 
 def answer_rectification(
@@ -80,11 +89,11 @@ def answer_rectification(
     """An assigned counsellor answers a request: corrected, or refused (not changed) with the
     reason.
 
-    Raises NotAllowed unless `policies.can_edit`; DomainError when the request was already
+    Raises NotAllowed unless `may_answer`; DomainError when the request was already
     answered, for an unknown status (field "status"), or when the answer is missing for a
     refusal, shorter than 3 or longer than 2000 characters, or holds markup (field "answer")."""
     pathway = db.session.get(Pathway, request.pathway_id)
-    if pathway is None or not policies.can_edit(actor, pathway):
+    if pathway is None or not may_answer(actor, pathway):
         raise NotAllowed(_l("Only a counsellor who follows this person can answer."))
     if request.status != RequestStatus.OPEN.value:
         raise DomainError(_l("This request has already been answered."))
@@ -134,8 +143,9 @@ def requests_of(pathway_ids: list[int]) -> list[RectificationRequest]:
 
 
 def _may_see_requests(user, pathway: Pathway) -> bool:
-    """The member and the counsellors who keep the record (the words may be personal)."""
-    return policies.is_self(user, pathway) or policies.can_edit(user, pathway)
+    """The member, and people assigned with access to personal data (the words may quote
+    personal difficulties)."""
+    return policies.can_read_barriers(user, pathway)
 
 
 def requests_context(user, pathway: Pathway, failed=None) -> dict:
@@ -143,7 +153,7 @@ def requests_context(user, pathway: Pathway, failed=None) -> dict:
     from portal.integration.forms_mine import AnswerForm, answer_prefix
 
     requests = requests_of([pathway.id])
-    can_answer = policies.can_edit(user, pathway)
+    can_answer = may_answer(user, pathway)
     forms = {}
     if can_answer:
         for request in requests:

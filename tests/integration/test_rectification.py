@@ -3,6 +3,7 @@ a message and saves nothing; the audit log never holds the words; the journal co
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
@@ -33,7 +34,7 @@ def record(db):
     ada = member_with_login(given="Ada")
     pathway = make_pathway(ada)
     counsellor = counsellor_user(display_name="Chloé Counsellor")
-    assign(pathway, counsellor, "counsellor")
+    assign(pathway, counsellor, "counsellor", personal_data=True)
     return ada, pathway, counsellor
 
 
@@ -62,8 +63,14 @@ def test_the_member_asks_and_the_counsellor_answers(db, record):
         "integration.ask_rectification",
         "integration.answer_rectification",
     ]
+    asked, answered = entries
+    # The member asked: the hash-chained audit log must not link them to their pathway.
+    assert asked.actor_id == ada.user.id and asked.object_key is None
+    assert asked.summary == f"correction request {request.id} asked"
+    assert "pathway" not in asked.details
+    assert json.loads(asked.details) == {"request_id": request.id}
+    assert answered.object_key == f"pathway:{pathway.id}"
     for entry in entries:
-        assert entry.object_key == f"pathway:{pathway.id}"
         assert "January" not in entry.summary + entry.details  # no words of the request
 
 
@@ -92,10 +99,11 @@ def test_only_the_member_asks(db, record):
 def test_only_an_assigned_counsellor_answers(db, record):
     ada, pathway, _counsellor = record
     request = ask_rectification(ada.user, pathway, TEXT)
-    trainer, ended = trainer_user(), counsellor_user()
-    assign(pathway, trainer, "trainer")
+    trainer, ended, plain = trainer_user(), counsellor_user(), counsellor_user()
+    assign(pathway, trainer, "trainer", personal_data=True)
     assign(pathway, ended, starts_on=date(2026, 1, 5), ends_on=date(2026, 1, 31))
-    for someone in (ada.user, trainer, ended, counsellor_user(), admin_user(), board_user()):
+    assign(pathway, plain, "counsellor")  # keeps the record, without personal data
+    for someone in (ada.user, trainer, ended, plain, counsellor_user(), admin_user(), board_user()):
         with pytest.raises(NotAllowed):
             answer_rectification(someone, request, "corrected", ANSWER)
     assert request.status == "open"
@@ -186,10 +194,13 @@ def test_the_section_is_registered_for_the_member_and_the_counsellors(db, record
     ada, pathway, counsellor = record
     section = next(s for s in PAGE_SECTIONS if s.name == "requests")
     assert section.order == 85 and section.template == "integration/_requests.html"
-    trainer = trainer_user()
+    trainer, flagged, plain = trainer_user(), trainer_user(), counsellor_user()
     assign(pathway, trainer, "trainer")
+    assign(pathway, flagged, "trainer", personal_data=True)
+    assign(pathway, plain, "counsellor")  # keeps the record, without personal data
     assert section.visible(ada.user, pathway) and section.visible(counsellor, pathway)
-    assert not section.visible(trainer, pathway)
+    assert section.visible(flagged, pathway)
+    assert not section.visible(trainer, pathway) and not section.visible(plain, pathway)
 
 
 def test_the_counsellor_sees_and_answers_on_the_record_page(db, client, login_as, record):
@@ -252,8 +263,15 @@ def test_bad_answers_are_shown_again(db, client, login_as, record, status, answe
 def test_who_may_not_answer(db, client, login_as, record):
     ada, pathway, _counsellor = record
     request = ask_rectification(ada.user, pathway, TEXT)
-    trainer = trainer_user()
+    trainer, plain = trainer_user(), counsellor_user()
     assign(pathway, trainer, "trainer")
+    assign(pathway, plain, "counsellor")  # keeps the record, without personal data
+    login_as(plain)
+    page = client.get(f"/integration/{pathway.id}").get_data(as_text=True)
+    assert TEXT not in page and f'id="pathway-{pathway.id}-requests"' not in page
+    # Answering needs access to personal data (the answer route's own `need` is in views_mine).
+    assert post_answer(client, pathway, request).status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     for someone, status in (
         (trainer, 403),
         (ada.user, 403),
