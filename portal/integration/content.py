@@ -192,7 +192,6 @@ def change_goal_status(actor, goal: Goal, status, note="") -> GoalEvent:
     if status == goal.status:
         raise DomainError(_l("The goal already has this status."), "status")
     note = _text(note, MAX_EVENT_NOTE, "note")
-    previous = goal.status
     goal.status = status
     event = GoalEvent(goal_id=goal.id, status=status, note=note, changed_by_id=actor.id)
     db.session.add(event)
@@ -203,8 +202,8 @@ def change_goal_status(actor, goal: Goal, status, note="") -> GoalEvent:
         "Goal status changed",
         object_key=_key(pathway.id),
         goal_id=goal.id,
-        before=previous,
-        after=status,
+        event_id=event.id,
+        fields=["status"],  # never the statuses themselves: they are the record's content
     )
     return event
 

@@ -114,10 +114,10 @@ def answer_rectification(
     audit.record(
         actor,
         "integration.answer_rectification",
-        f"correction request {request.id} on pathway {pathway.id} answered: {status}",
+        f"correction request {request.id} answered",
         object_key=f"pathway:{pathway.id}",
         request_id=request.id,
-        status=status,
+        fields=["status", "answer"] if answer else ["status"],
     )
     return request
 

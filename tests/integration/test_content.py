@@ -137,9 +137,20 @@ def test_goal_status_changes_are_its_history(record):
         content.change_goal_status(record.trainer, goal, "planned", "")
     (row,) = content.goals_of(record.pathway)
     assert [s.status for s in row.steps] == ["planned", "in_progress", "reached"]
+    entry_event_ids = list(
+        _db.session.scalars(
+            sa.select(GoalEvent.id).where(GoalEvent.goal_id == goal.id).order_by(GoalEvent.id)
+        )
+    )[1:]
     assert row.steps[1].note == "Visited two"
     entries = audits("integration.change_goal_status")
     assert len(entries) == 2 and "Visited" not in entries[0].details
+    for entry in entries:  # field names and ids only, not the statuses
+        assert json.loads(entry.details) == {
+            "goal_id": goal.id,
+            "event_id": entry_event_ids.pop(0),
+            "fields": ["status"],
+        }
 
 
 def test_edit_goal_audits_field_names_only(record):

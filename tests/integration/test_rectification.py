@@ -70,6 +70,10 @@ def test_the_member_asks_and_the_counsellor_answers(db, record):
     assert "pathway" not in asked.details
     assert json.loads(asked.details) == {"request_id": request.id}
     assert answered.object_key == f"pathway:{pathway.id}"
+    assert json.loads(answered.details) == {
+        "request_id": request.id,
+        "fields": ["status", "answer"],
+    }
     for entry in entries:
         assert "January" not in entry.summary + entry.details  # no words of the request
 
