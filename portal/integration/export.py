@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,8 +27,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import LoginAttempt, Role, User
 from portal.core import audit
+from portal.core.audit import AuditEntry
 from portal.core.db import local_today
 from portal.core.errors import DomainError, NotAllowed
 from portal.extensions import db
@@ -58,6 +60,7 @@ from portal.integration.models import (
     Skill,
     SkillAssessment,
     SupportAction,
+    TeamRole,
 )
 from portal.meetings.models import Attendance, Meeting, SpeakingRequest
 from portal.members.forms import LANGUAGE_TITLES
@@ -169,9 +172,14 @@ def _pathways_part(member: Member) -> list[dict[str, Any]]:
         if goal_ids
         else []
     )
+    # The journal of each record from its creation: refused attempts on its number made before
+    # the record existed were about nobody (or about someone else) and are not the member's.
     reads = list(
         db.session.scalars(
-            sa.select(RecordRead).where(RecordRead.pathway_id.in_(ids)).order_by(RecordRead.id)
+            sa.select(RecordRead)
+            .join(Pathway, Pathway.id == RecordRead.pathway_id)
+            .where(RecordRead.pathway_id.in_(ids), RecordRead.read_at >= Pathway.created_at)
+            .order_by(RecordRead.id)
         )
     )
     user_ids = _user_fk_values(pathways, Pathway) | _user_fk_values(events, GoalEvent)
@@ -215,13 +223,17 @@ def _pathways_part(member: Member) -> list[dict[str, Any]]:
                     row["events"] = events_of.get(obj.id, [])
                 rows.append(row)
             item[key] = rows
-        item["reads"] = [
-            {k: v for k, v in _row(read, set(), names).items() if k != "pathway_id"}
-            for read in reads
-            if read.pathway_id == pathway.id
-        ]
+        item["reads"] = [_read_row(read, names) for read in reads if read.pathway_id == pathway.id]
         exported.append(item)
     return exported
+
+
+def _read_row(read: RecordRead, names: dict[str, Any]) -> dict[str, Any]:
+    """One journal row: the member's own reads name nobody (`by_member`: "you" in the PDF);
+    an administrator's written reason is given with its read."""
+    row = {k: v for k, v in _row(read, set(), names).items() if k != "pathway_id"}
+    row["reason"] = read.reason
+    return row
 
 
 # --- Membership and participation ---------------------------------------------------------------
@@ -249,8 +261,45 @@ def _account_part(member: Member) -> dict[str, Any] | None:
         "active": user.active,
         "roles": sorted(str(role.value) for role in user.roles),
         "created_at": jsonable(user.created_at),
+        "password_changed_at": jsonable(user.password_changed_at),
         "last_login_at": jsonable(user.last_login_at),
     }
+
+
+def _login_attempts(member: Member) -> list[dict[str, Any]]:
+    """The tries to log in to the member's account (attempts are kept by username)."""
+    user = db.session.get(User, member.user_id) if member.user_id else None
+    if user is None:
+        return []
+    rows = db.session.scalars(
+        sa.select(LoginAttempt)
+        .where(LoginAttempt.username == user.username)
+        .order_by(LoginAttempt.created_at, LoginAttempt.id)
+    ).all()
+    return [
+        {
+            "attempted_at": jsonable(row.created_at),
+            "succeeded": row.succeeded,
+            "ip_address": row.ip_address,
+        }
+        for row in rows
+    ]
+
+
+def _logged_actions(member: Member) -> list[dict[str, Any]]:
+    """What the audit log kept of the member's own actions: when, which action, from where.
+
+    Not the summaries and details (they may name other people), nor other people's actions."""
+    if member.user_id is None:
+        return []
+    rows = db.session.execute(
+        sa.select(AuditEntry.created_at, AuditEntry.action, AuditEntry.ip_address)
+        .where(AuditEntry.actor_id == member.user_id)
+        .order_by(AuditEntry.id)
+    ).all()
+    return [
+        {"done_at": jsonable(at), "action": action, "ip_address": ip} for at, action, ip in rows
+    ]
 
 
 def _membership_events(member: Member) -> list[dict[str, Any]]:
@@ -328,14 +377,31 @@ def _meetings(member: Member) -> tuple[list, list]:
 
 
 def _polls(member: Member) -> list[dict[str, Any]]:
-    # Title and date only: never the choice, not even for named polls.
+    # Title, date, how the vote was cast and who cast it or helped: never the choice, not even
+    # for named polls.
     rows = db.session.execute(
-        sa.select(Poll.title, Participation.created_at)
+        sa.select(
+            Poll.title,
+            Participation.created_at,
+            Participation.mode,
+            Participation.cast_by_id,
+            Participation.assisted_by_id,
+        )
         .join(Poll, Poll.id == Participation.poll_id)
         .where(Participation.member_id == member.id)
-        .order_by(Participation.created_at)
+        .order_by(Participation.created_at, Participation.id)
     ).all()
-    return [{"poll": title, "voted_at": jsonable(at)} for title, at in rows]
+    names = _user_names({r.cast_by_id for r in rows} | {r.assisted_by_id for r in rows})
+    return [
+        {
+            "poll": row.title,
+            "voted_at": jsonable(row.created_at),
+            "mode": row.mode,
+            "cast_by": names.get(row.cast_by_id) if row.cast_by_id else None,
+            "assisted_by": names.get(row.assisted_by_id) if row.assisted_by_id else None,
+        }
+        for row in rows
+    ]
 
 
 def _proxies(member: Member) -> tuple[list, list]:
@@ -431,8 +497,11 @@ def _proposals(member: Member) -> dict[str, list]:
     }
 
 
-def member_export(member: Member, today: date | None = None) -> dict[str, Any]:
-    """Everything the portal holds about `member`, as JSON-able data with plain keys."""
+def member_export(
+    member: Member, today: date | None = None, *, with_pathways: bool = True
+) -> dict[str, Any]:
+    """Everything the portal holds about `member`, as JSON-able data with plain keys
+    (`with_pathways=False`: without the integration records, for an administrator)."""
     attendance, speaking = _meetings(member)
     given, held = _proxies(member)
     return {
@@ -440,6 +509,8 @@ def member_export(member: Member, today: date | None = None) -> dict[str, Any]:
         "exported_on": jsonable(today or local_today()),
         "member": _member_part(member),
         "account": _account_part(member),
+        "login_attempts": _login_attempts(member),
+        "logged_actions": _logged_actions(member),
         "membership_events": _membership_events(member),
         "mandates": _mandates(member),
         "meetings": attendance,
@@ -448,7 +519,7 @@ def member_export(member: Member, today: date | None = None) -> dict[str, Any]:
         "proxies_given": given,
         "proxies_held": held,
         **_proposals(member),
-        "pathways": _pathways_part(member),
+        "pathways": _pathways_part(member) if with_pathways else [],
     }
 
 
@@ -554,7 +625,37 @@ LABELS = {
     "answered_at": _l("Answered on"),
     "read_at": _l("When"),
     "what": _l("What"),
+    "password_changed_at": _l("Password last changed on"),
+    "attempted_at": _l("When"),
+    "succeeded": _l("It worked"),
+    "ip_address": _l("Internet address (IP)"),
+    "done_at": _l("When"),
+    "action": _l("What was done"),
+    "mode": _l("How"),
+    "cast_by": _l("Vote given by"),
+    "assisted_by": _l("Helped by"),
 }
+
+# How a vote was cast (voting.models.CastMode), in plain words.
+MODE_TITLES = {
+    "self": _l("By yourself"),
+    "proxy": _l("By the person who had your proxy"),
+    "assisted": _l("By yourself, with help"),
+}
+
+# The journal's codes in plain words.
+READ_KIND_TITLES = {
+    ReadKind.PAGE: _l("Page"),
+    ReadKind.FRAGMENT: _l("Part of a page"),
+    ReadKind.PDF: _l("PDF"),
+    ReadKind.EXPORT: _l("Copy of all the data"),
+}
+READ_OUTCOME_TITLES = {
+    ReadOutcome.ALLOWED: _l("Opened"),
+    ReadOutcome.REFUSED: _l("Refused: nothing was shown"),
+    ReadOutcome.BREAK_GLASS: _l("Opened by an administrator, with a reason"),
+}
+READ_LABELS = {"outcome": _l("Result"), "kind": _l("Type")}
 
 # Codes shown by their title, per part of the pathway.
 PATHWAY_TITLES = {
@@ -570,6 +671,7 @@ PART_TITLES = {
     "skill_assessments": {"level": SKILL_LEVELS},
     "barriers": {"kind": BARRIER_TITLES, "status": BARRIER_STATUS_TITLES},
     "rectification_requests": {"status": REQUEST_STATUS_TITLES},
+    "reads": {"kind": READ_KIND_TITLES, "outcome": READ_OUTCOME_TITLES},
 }
 
 PART_HEADINGS = {
@@ -631,7 +733,16 @@ def _register_titles() -> dict[str, dict]:
         "position": POSITION_TITLES,
         "preferred_language": LANGUAGE_TITLES,
         "language": LANGUAGE_TITLES,
+        "mode": MODE_TITLES,
     }
+
+
+def _printable_read(row: dict[str, Any]) -> dict[str, Any]:
+    """A journal row for the PDF: the member's own reads are "you"."""
+    row = dict(row)
+    if row.pop("by_member", False):
+        row["user"] = _("You")
+    return row
 
 
 def printable(data: dict[str, Any]) -> dict[str, Any]:
@@ -642,6 +753,8 @@ def printable(data: dict[str, Any]) -> dict[str, Any]:
         ("mandates", _l("Your positions")),
         ("meetings", _l("Meetings")),
         ("speaking_requests", _l("Asking to speak in meetings")),
+        ("login_attempts", _l("Times you tried to log in")),
+        ("logged_actions", _l("What you did on the portal")),
         ("polls", _l("Votes you took part in")),
         ("proxies_given", _l("People you asked to vote for you")),
         ("proxies_held", _l("People who asked you to vote for them")),
@@ -656,7 +769,10 @@ def printable(data: dict[str, Any]) -> dict[str, Any]:
         for key, heading in PART_HEADINGS.items():
             items = []
             for row in pathway[key]:
-                facts = _facts(row, PART_TITLES.get(key))
+                labels = None
+                if key == "reads":
+                    row, labels = _printable_read(row), READ_LABELS
+                facts = _facts(row, PART_TITLES.get(key), labels)
                 history = [_facts(event, PART_TITLES["events"]) for event in row.get("events", [])]
                 items.append({"facts": facts, "history": history})
             parts.append({"heading": heading, "items": items})
@@ -704,19 +820,99 @@ def exported_pathway_ids(member: Member) -> list[int]:
     )
 
 
-def export_member_data(actor, member: Member, fmt: str, reason: str = "") -> dict[str, Any]:
-    """The member's export, journaled (one EXPORT read per pathway) and audited.
+# What the journal says of an export made for the member by someone else.
+EXPORT_FOR_MEMBER = "data export for the member"
 
-    The member themself exports without a reason. An administrator exports for someone else
-    (a member without a login, say) only with a written reason (10 to 500 characters): each
-    pathway's journal then shows a break-glass export with that reason. The audit holds ids
-    only, never the reason or the content."""
+
+class Exporter(StrEnum):
+    """Who makes the export: the member, their counsellor, or an administrator."""
+
+    MEMBER = "member"
+    COUNSELLOR = "counsellor"
+    ADMIN = "admin"
+
+
+def _linked_pathways(member: Member) -> list[Pathway]:
+    return list(
+        db.session.scalars(
+            sa.select(Pathway)
+            .where(Pathway.member_id == member.id, Pathway.anonymised_on.is_(None))
+            .order_by(Pathway.id)
+        )
+    )
+
+
+def _is_counsellor_with_access(user, pathways: list[Pathway]) -> bool:
+    """Assigned today as counsellor, with access to personal data, to one of these records."""
+    return any(
+        policies.can_read_barriers(user, pathway)
+        and any(
+            a.role == TeamRole.COUNSELLOR and a.personal_data
+            for a in policies.active_assignments(user, pathway)
+        )
+        for pathway in pathways
+    )
+
+
+def _is_admin(user) -> bool:
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.active
+        and user.has_role(Role.ADMIN)
+    )
+
+
+def exporter_for(user, member: Member) -> Exporter | None:
+    """Who `user` is for this export of `member`'s data, None when they may not make it."""
+    if policies.can_export_member(user, member):
+        return Exporter.MEMBER
+    pathways = _linked_pathways(member)
+    if _is_counsellor_with_access(user, pathways):
+        return Exporter.COUNSELLOR
+    if not pathways and _is_admin(user):
+        return Exporter.ADMIN
+    return None
+
+
+def can_export_for(user, member: Member) -> bool:
+    """May `user` export `member`'s data on their behalf (with a written reason)?
+
+    - a counsellor assigned today, with access to personal data, to one of the member's
+      records that is not anonymised: the full export;
+    - an administrator, only when the member has no record linked to them (none, or only
+      anonymised ones): the export then holds the membership data only.
+    Nobody else, whatever the reason (barriers are special-category data)."""
+    if user is not None and policies.can_export_member(user, member):
+        return False  # the member uses their own page
+    return exporter_for(user, member) in (Exporter.COUNSELLOR, Exporter.ADMIN)
+
+
+def refuse_export(user, member: Member | None) -> None:
+    """Journal a refused export attempt on each of the member's records (flushed)."""
+    if member is None:
+        return
+    for pathway_id in exported_pathway_ids(member):
+        journal.record_read(
+            user, pathway_id, ReadKind.EXPORT, EXPORT_FOR_MEMBER, ReadOutcome.REFUSED
+        )
+
+
+def export_member_data(actor, member: Member, fmt: str, reason: str = "") -> dict[str, Any]:
+    """The member's export, journaled (one EXPORT read per record) and audited.
+
+    The member themself exports without a reason. Their counsellor (`can_export_for`) exports
+    everything with a written reason (10 to 500 characters), shown in each record's journal;
+    an administrator, with a reason too, only for a member without a linked record, and gets
+    the membership data only. The audit holds the member's id and the format, never the
+    reason, the records' numbers or the content."""
     if fmt not in FORMATS:
         raise DomainError(_l("Choose one of the answers in the list."), field="format")
-    on_behalf = not policies.can_export_member(actor, member)
+    exporter = exporter_for(actor, member)
+    if exporter is None:
+        raise NotAllowed(_l("You may not do this."))
+    on_behalf = exporter != Exporter.MEMBER
     if on_behalf:
-        if not may_export_for_others(actor):
-            raise NotAllowed(_l("You may not do this."))
         reason = (reason or "").strip()
         if len(reason) < REASON_MIN:
             raise DomainError(
@@ -726,31 +922,20 @@ def export_member_data(actor, member: Member, fmt: str, reason: str = "") -> dic
             raise DomainError(
                 _l("This is too long (at most %(n)d characters).", n=REASON_MAX), field="reason"
             )
-    ids = exported_pathway_ids(member)
+    with_pathways = exporter != Exporter.ADMIN
+    ids = exported_pathway_ids(member) if with_pathways else []
     for pathway_id in ids:
         if on_behalf:
             journal.record_read(
-                actor, pathway_id, ReadKind.EXPORT, "data export", ReadOutcome.BREAK_GLASS, reason
+                actor, pathway_id, ReadKind.EXPORT, EXPORT_FOR_MEMBER, ReadOutcome.ALLOWED, reason
             )
         else:
             journal.record_read(actor, pathway_id, ReadKind.EXPORT, "data export")
     audit.record(
         actor,
         "integration.export",
-        "Personal-data export by an administrator" if on_behalf else "Personal-data export",
+        "Personal-data export for someone else" if on_behalf else "Personal-data export",
         object_key=f"member:{member.id}",
         format=fmt,
-        pathways=ids,
-        on_behalf=on_behalf,
     )
-    return member_export(member)
-
-
-def may_export_for_others(user) -> bool:
-    """An active administrator (the export of a member who cannot do it themself)."""
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.active
-        and user.has_role(Role.ADMIN)
-    )
+    return member_export(member, with_pathways=with_pathways)

@@ -8,8 +8,11 @@
   pauses, the team, goals and their history, difficulties, requests for corrections) is deleted.
   What is kept is what the statistics need: the team (a workshop's name), the contract, the
   weekly hours, the outcome, the support actions as type and minutes in their month, the skill
-  levels in their month. The read journal is append-only and is not changed: it holds no
-  content, and without the member's link it no longer points to anyone.
+  levels in their month; the day of the anonymisation is kept as the first of its month too,
+  and the warning's day is cleared. The read journal is append-only and is not changed: it
+  holds no content (the member's own reads name nobody), and without the member's link it no
+  longer points to anyone; the administrators' written break-glass reasons, kept beside it,
+  are deleted.
 - a pathway whose anonymisation falls within `warn_days` is announced once (by e-mail to its
   assigned counsellors who have an address and to the administrators), without any content.
 
@@ -37,6 +40,8 @@ from portal.integration.models import (
     GoalEvent,
     Pathway,
     PathwayPeriod,
+    RecordRead,
+    RecordReadReason,
     RectificationRequest,
     SkillAssessment,
     SupportAction,
@@ -136,8 +141,22 @@ def anonymise_pathway(pathway: Pathway, today: date) -> None:
         assessment.created_at = _month_start(assessment.assessed_on)
         assessment.note = ""
         assessment.assessed_by_id = None
+    # The break-glass reasons are free text (they may name the person); the journal rows
+    # themselves are append-only and stay, with no content.
+    db.session.execute(
+        sa.delete(RecordReadReason).where(
+            sa.or_(
+                RecordReadReason.pathway_id == pid,
+                RecordReadReason.read_id.in_(
+                    sa.select(RecordRead.id).where(RecordRead.pathway_id == pid)
+                ),
+            )
+        ),
+        execution_options={"synchronize_session": False},
+    )
     pathway.member_id = None
-    pathway.anonymised_on = today
+    pathway.anonymised_on = first_of_month(today)  # the exact day would tell the exit day
+    pathway.purge_warned_on = None
     pathway.entry_on = first_of_month(pathway.entry_on)
     pathway.exit_on = first_of_month(pathway.exit_on)
     pathway.planned_end_on = first_of_month(pathway.planned_end_on)
@@ -226,7 +245,7 @@ def purge(
             f"Pathway #{pathway.id} anonymised ({months} months after its exit)",
             object_key=f"pathway:{pathway.id}",
             exit_month=exit_month.isoformat()[:7],
-            anonymised_on=today.isoformat(),
+            anonymised_month=today.isoformat()[:7],
         )
     warn_cutoff = _exit_cutoff(today + timedelta(days=warn_days), months)
     soon = db.session.scalars(

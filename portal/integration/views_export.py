@@ -1,5 +1,6 @@
-"""Download all my data (JSON or PDF), and the same export made by an administrator, with a
-written reason, for a member who cannot do it themself."""
+"""Download all my data (JSON or PDF), and the same export made for a member, with a written
+reason, by their counsellor (everything) or by an administrator (membership data only, for a
+member without an integration record): `export.can_export_for`."""
 
 from __future__ import annotations
 
@@ -107,13 +108,22 @@ def my_data_pdf():
 @bp.route("/members/<int:member_id>/data", methods=["GET", "POST"])
 @login_required
 def member_data(member_id: int):
+    """The export made for a member by their counsellor (everything) or, for a member without
+    an integration record, by an administrator (membership data only); with a written reason.
+    Everyone else: 404, and the attempt is written in the member's records' journals."""
     user = acting_user()
-    if not export.may_export_for_others(user):
-        abort(404)
     member = db.session.get(Member, member_id)
     if member is None:
         abort(404)
+    if not export.can_export_for(user, member):
+        db.session.rollback()
+        export.refuse_export(user, member)
+        db.session.commit()
+        abort(404)
+    exporter = export.exporter_for(user, member)
     form = ExportReasonForm()
+    if exporter == export.Exporter.ADMIN:
+        form.reason.description = _l("At least %(low)d characters.", low=export.REASON_MIN)
     status = 200
     if request.method == "POST":
         fmt = request.form.get("format", "")
@@ -138,6 +148,6 @@ def member_data(member_id: int):
         "integration/export_member.html",
         member=member,
         form=form,
-        pathways=len(export.exported_pathway_ids(member)),
+        full=exporter == export.Exporter.COUNSELLOR,
         status=status,
     )

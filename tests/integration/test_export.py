@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from portal.core.audit import AuditEntry
 from portal.extensions import db
-from portal.integration import export
+from portal.integration import export, journal
 from portal.integration.models import (
     Assignment,
     Barrier,
@@ -31,7 +31,10 @@ from portal.integration.models import (
     GoalEvent,
     Pathway,
     PathwayPeriod,
+    ReadKind,
+    ReadOutcome,
     RecordRead,
+    RecordReadReason,
     RectificationRequest,
     Skill,
     SkillAssessment,
@@ -65,6 +68,7 @@ PERSON_MODELS = (
     Barrier,
     RectificationRequest,
     RecordRead,
+    RecordReadReason,
 )
 PARENT_KEYS = {"pathway_id", "goal_id", "member_id"}
 
@@ -97,13 +101,14 @@ def _add(obj, tag: str, canaries: list[str], texts: bool = True):
     return obj
 
 
-def fill_record(member, tag: str = "A", *, journal_reason: bool = True) -> dict:
+def fill_record(member, tag: str = "A") -> dict:
     """Two pathways of `member` (one ended), every integration row filled; returns the canaries
     and the people and rows made."""
     canaries: list[str] = []
     counsellor = counsellor_user(display_name=f"Counsellor {tag}", email=f"c{tag}@example.org")
     trainer = trainer_user(display_name=f"Trainer {tag}")
     admin = admin_user(display_name=f"Admin {tag}", email=f"a{tag}@example.org")
+    stranger = counsellor_user(display_name=f"Stranger {tag}")
     skill = Skill(area="Work", name=f"Being on time {tag}", description="")
     db.session.add(skill)
     outcome_id = db.session.scalar(sa.select(ExitOutcome.id).where(ExitOutcome.code == "training"))
@@ -217,35 +222,38 @@ def fill_record(member, tag: str = "A", *, journal_reason: bool = True) -> dict:
             tag,
             canaries,
         )
+        # The journal, written as the portal writes it: the counsellor's read, the member's
+        # own read (by_member, naming nobody), an administrator's break-glass read with its
+        # written reason (free text: a canary), and a refused attempt on the record's number
+        # made before the record existed (not the member's: never exported).
+        journal.record_read(counsellor, pathway.id, ReadKind.PAGE, "record")
+        if member.user_id is not None:
+            journal.record_read(member.user, pathway.id, ReadKind.PDF, "record")
+        reason = f"CANARY{tag}{next(_counter)}"
+        canaries.append(reason)
+        journal.record_read(
+            admin, pathway.id, ReadKind.PAGE, "record", ReadOutcome.BREAK_GLASS, reason
+        )
         _add(
             RecordRead(
-                pathway_id=pathway.id, user_id=counsellor.id, kind="page", outcome="allowed"
+                pathway_id=pathway.id,
+                user_id=stranger.id,
+                read_at=datetime(2025, 12, 1, 8, 0, tzinfo=UTC),
+                kind="page",
+                what="record",
+                outcome="refused",
             ),
             tag,
             canaries,
             texts=False,
         )
-        if journal_reason:
-            reason = f"CANARY{tag}{next(_counter)}"
-            canaries.append(reason)
-            _add(
-                RecordRead(
-                    pathway_id=pathway.id,
-                    user_id=admin.id,
-                    kind="page",
-                    outcome="break_glass",
-                    reason=reason,
-                ),
-                tag,
-                canaries,
-                texts=False,
-            )
     return {
         "canaries": canaries,
         "pathways": [first, second],
         "counsellor": counsellor,
         "trainer": trainer,
         "admin": admin,
+        "stranger": stranger,
         "skill": skill,
     }
 
@@ -255,6 +263,12 @@ def person_rows(pathway_ids: list[int]) -> dict[type, list]:
     for model in PERSON_MODELS:
         if model is Pathway:
             query = sa.select(Pathway).where(Pathway.id.in_(pathway_ids))
+        elif model is RecordReadReason:
+            query = (
+                sa.select(RecordReadReason)
+                .join(RecordRead)
+                .where(RecordRead.pathway_id.in_(pathway_ids))
+            )
         elif model is GoalEvent:
             query = sa.select(GoalEvent).join(Goal).where(Goal.pathway_id.in_(pathway_ids))
         else:
@@ -304,12 +318,31 @@ def assert_complete(data: dict, pathway_ids: list[int]) -> None:
         assert_row_exported(pathway, by_id[pathway.id])
         checked += 1
     goals = {g["id"]: g for p in data["pathways"] for g in p["goals"]}
-    for model, key in [*export.PATHWAY_PARTS_BY_MODEL.items(), (RecordRead, "reads")]:
+    for model, key in export.PATHWAY_PARTS_BY_MODEL.items():
         for obj in rows[model]:
             listed = {r["id"]: r for r in by_id[obj.pathway_id][key]}
             assert obj.id in listed, f"{model.__tablename__} {obj.id} not exported"
             assert_row_exported(obj, listed[obj.id])
             checked += 1
+    created = {p.id: p.created_at for p in rows[Pathway]}
+    for read in rows[RecordRead]:
+        listed = {r["id"]: r for r in by_id[read.pathway_id]["reads"]}
+        if read.read_at < created[read.pathway_id]:
+            # An attempt on the number before the record existed is not the member's.
+            assert read.id not in listed, f"read {read.id} made before the record was exported"
+        else:
+            assert read.id in listed, f"read {read.id} not exported"
+            assert_row_exported(read, listed[read.id])
+            assert listed[read.id]["reason"] == read.reason
+            if read.by_member:
+                assert listed[read.id]["user"] is None
+        checked += 1
+    for reason in rows[RecordReadReason]:
+        read = db.session.get(RecordRead, reason.read_id)
+        assert [r["reason"] for r in by_id[read.pathway_id]["reads"] if r["id"] == read.id] == [
+            reason.reason
+        ]
+        checked += 1
     for event in rows[GoalEvent]:
         listed = {e["id"]: e for e in goals[event.goal_id]["events"]}
         assert_row_exported(event, listed[event.id])
@@ -329,7 +362,7 @@ def test_every_free_text_column_of_the_test_record_holds_a_canary(db):
     for model, objs in rows.items():
         for obj in objs:
             for column in obj.__table__.columns:
-                if is_free_text(column) and not (model is RecordRead and obj.reason == ""):
+                if is_free_text(column):
                     assert "CANARY" in getattr(obj, column.key), (model, column.name)
 
 
@@ -429,6 +462,125 @@ def test_the_export_holds_the_membership_and_participation(db):
         assert expected in text, expected
 
 
+def test_the_export_holds_the_account_activity_and_how_votes_were_cast(app, db):
+    """Login attempts, the member's own actions in the audit log (not other people's), the
+    password's last change, and for each vote how it was cast and who helped: never a secret
+    (password hash, session token, setup code, reset token, calendar token), never a choice."""
+    from portal.accounts.models import LoginAttempt, PasswordResetToken, SetupCode
+    from portal.core import audit
+    from portal.meetings.models import CalendarToken
+    from portal.voting.models import Participation
+
+    ada = member_with_login(given="Ada")
+    bob = member_with_login(given="Bob", family="Holder")
+    helper = trainer_user(display_name="Helper Trainer")
+    user = ada.user
+    user.password_changed_at = datetime(2026, 5, 4, 10, 15, tzinfo=UTC)
+    db.session.add_all(
+        [
+            LoginAttempt(username=user.username, ip_address="203.0.113.7", succeeded=True),
+            LoginAttempt(username=user.username, ip_address="198.51.100.9", succeeded=False),
+            LoginAttempt(username=bob.user.username, ip_address="192.0.2.55", succeeded=True),
+            SetupCode(
+                user_id=user.id,
+                code_hash="SETUPHASH" + "0" * 55,
+                expires_at=datetime(2027, 1, 1, tzinfo=UTC),
+            ),
+            PasswordResetToken(
+                user_id=user.id,
+                token_hash="RESETHASH" + "0" * 55,
+                expires_at=datetime(2027, 1, 1, tzinfo=UTC),
+            ),
+            CalendarToken(member_id=ada.id, token_hash="CALENDARHASH" + "0" * 52),
+        ]
+    )
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "203.0.113.8"}):
+        audit.record(user, "accounts.change_password", "Password changed")
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "192.0.2.66"}):
+        audit.record(bob.user, "members.other_action", f"Something about {ada.full_name}")
+    assisted = make_poll(title="Assisted poll", secret=False)
+    by_proxy = make_poll(title="Proxy poll")
+    db.session.add_all(
+        [
+            Participation(
+                poll_id=assisted.id,
+                member_id=ada.id,
+                mode="assisted",
+                cast_by_id=user.id,
+                assisted_by_id=helper.id,
+                named_choice={"vote": "no"},
+            ),
+            Participation(
+                poll_id=by_proxy.id, member_id=ada.id, mode="proxy", cast_by_id=bob.user_id
+            ),
+        ]
+    )
+    db.session.flush()
+
+    data = export.member_export(ada)
+    text = json.dumps(data, ensure_ascii=False)
+    assert data["account"]["password_changed_at"] == "2026-05-04T10:15:00+00:00"
+    assert [(a["succeeded"], a["ip_address"]) for a in data["login_attempts"]] == [
+        (True, "203.0.113.7"),
+        (False, "198.51.100.9"),
+    ]
+    assert all(a["attempted_at"] for a in data["login_attempts"])
+    assert "192.0.2.55" not in text  # Bob's attempt
+    actions = [(a["action"], a["ip_address"]) for a in data["logged_actions"]]
+    assert ("accounts.change_password", "203.0.113.8") in actions
+    assert all(a["done_at"] for a in data["logged_actions"])
+    assert "members.other_action" not in text and "192.0.2.66" not in text
+    polls = {p["poll"]: p for p in data["polls"]}
+    assert polls["Assisted poll"]["mode"] == "assisted"
+    assert polls["Assisted poll"]["assisted_by"] == "Helper Trainer"
+    assert polls["Proxy poll"]["mode"] == "proxy"
+    assert polls["Proxy poll"]["cast_by"] == bob.user.display_name
+    for secret in ("SETUPHASH", "RESETHASH", "CALENDARHASH", user.session_token):
+        assert secret not in text, secret
+    if user.password_hash:
+        assert user.password_hash not in text
+    assert "password_hash" not in text and "session_token" not in text
+    assert '"no"' not in text and "choice" not in text
+
+    pdf = pdf_text(export.export_pdf(ada, data))
+    for expected in (
+        "203.0.113.7",
+        "198.51.100.9",
+        "203.0.113.8",
+        "accounts.change_password",
+        "HelperTrainer",
+        "Byyourself,withhelp",
+        "Bythepersonwhohadyourproxy",
+        "Passwordlastchangedon",
+    ):
+        assert expected in pdf, expected
+    assert "192.0.2.55" not in pdf and "SETUPHASH" not in pdf
+
+
+def test_the_journal_in_the_export_says_you_and_starts_with_the_record(db):
+    ada = member_with_login(given="Ada")
+    made = fill_record(ada)
+    data = export.member_export(ada)
+    for pathway in data["pathways"]:
+        own = [r for r in pathway["reads"] if r["by_member"]]
+        assert own and all(r["user"] is None for r in own)
+        # The attempt made on the record's number before the record existed is not in it.
+        assert "Stranger A" not in json.dumps(pathway["reads"])
+        assert {r["outcome"] for r in pathway["reads"]} == {"allowed", "break_glass"}
+    doc = export.printable(data)
+    reads_heading = str(export.PART_HEADINGS["reads"])
+    for pathway in doc["pathways"]:
+        (part,) = [p for p in pathway["parts"] if str(p["heading"]) == reads_heading]
+        people = [dict(item["facts"])["Person"] for item in part["items"]]
+        assert "You" in people and "Counsellor A" in people and "Admin A" in people
+        assert "Stranger A" not in people
+        results = {dict(item["facts"])["Result"] for item in part["items"]}
+        assert results == {"Opened", "Opened by an administrator, with a reason"}
+        assert all("by member" not in dict(item["facts"]) for item in part["items"])
+    assert "StrangerA" not in pdf_text(export.export_pdf(ada, data))
+    assert made["stranger"].display_name == "Stranger A"  # the control: the name exists
+
+
 def made_board():
     from tests.factories_members import factory_board
 
@@ -503,11 +655,13 @@ def test_the_member_downloads_their_data(db, client, login_as):
     data = json.loads(response.get_data(as_text=True))
     assert_complete(data, ids)
     rows = _journal(ids)
-    assert [(r.pathway_id, r.user_id, r.outcome) for r in rows] == [
-        (pid, ada.user.id, "allowed") for pid in ids
+    # The member's own export names nobody in the journal (by_member).
+    assert [(r.pathway_id, r.user_id, r.by_member, r.outcome) for r in rows] == [
+        (pid, None, True, "allowed") for pid in ids
     ]
     (audit,) = _audits()
     assert audit.object_key == f"member:{ada.id}" and "CANARY" not in audit.details
+    assert json.loads(audit.details) == {"format": "json"}  # no record numbers
 
     response = client.get("/integration/mine/data.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -535,67 +689,177 @@ def test_visitors_are_sent_to_log_in(db, client):
     assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("who", ["member", "counsellor", "assigned counsellor", "trainer"])
-def test_only_administrators_export_for_someone_else(db, client, login_as, who):
-    ada = member_with_login(given="Ada")
+def _post(client, url, reason="The member asked at the desk", fmt="json", token=None):
+    return client.post(
+        url,
+        data={"reason": reason, "format": fmt, "csrf_token": token or csrf_token(client, "/")},
+    )
+
+
+REFUSED_EXPORTERS = [
+    "member",
+    "unassigned counsellor",
+    "counsellor without personal data",
+    "trainer with personal data",
+    "counsellor whose assignment ended",
+    "counsellor of someone else",
+    "administrator (member with a login)",
+    "administrator (member without a login)",
+    "administrator assigned without personal data",
+]
+
+
+@pytest.mark.parametrize("who", REFUSED_EXPORTERS)
+def test_who_may_not_export_for_someone_else(db, client, login_as, who):
+    """Barriers are special-category data: only the counsellor assigned today with access to
+    personal data exports a member who has a record; administrators never do, whatever the
+    reason. The refused attempt is written in the member's journal; nothing is audited."""
+    ada = (
+        make_member(given="Ada", family="Nologin", admitted_on=date(2025, 3, 3))
+        if who == "administrator (member without a login)"
+        else member_with_login(given="Ada")
+    )
     made = fill_record(ada)
-    user = {
-        "member": member_with_login().user,
-        "counsellor": counsellor_user(),
-        "assigned counsellor": made["counsellor"],
-        "trainer": trainer_user(),
-    }[who]
+    first = made["pathways"][0]
+    if who == "member":
+        user = member_with_login().user
+    elif who == "unassigned counsellor":
+        user = counsellor_user()
+    elif who == "counsellor without personal data":
+        user = counsellor_user()
+        assign(first, user, "counsellor")
+    elif who == "trainer with personal data":
+        user = trainer_user()
+        assign(first, user, "trainer", personal_data=True)
+    elif who == "counsellor whose assignment ended":
+        user = counsellor_user()
+        assign(first, user, "counsellor", ends_on=date(2026, 3, 31), personal_data=True)
+    elif who == "counsellor of someone else":
+        user = counsellor_user()
+        assign(make_pathway(member_with_login()), user, "counsellor", personal_data=True)
+    elif who == "administrator assigned without personal data":
+        user = _admin_counsellor()
+        assign(first, user, "counsellor")
+    else:
+        user = admin_user()
+    ids = [p.id for p in made["pathways"]]
     login_as(user)
     url = f"/integration/members/{ada.id}/data"
     assert client.get(url).status_code == 404
-    response = client.post(
-        url,
-        data={
-            "reason": "The member asked at the desk",
-            "format": "json",
-            "csrf_token": csrf_token(client, "/"),
-        },
-    )
-    assert response.status_code == 404
-    assert _journal([p.id for p in made["pathways"]]) == [] and _audits() == []
+    assert _post(client, url).status_code == 404
+    rows = _journal(ids)
+    assert [(r.pathway_id, r.user_id, r.outcome) for r in rows] == [
+        (pid, user.id, "refused") for pid in ids
+    ] * 2
+    assert all(r.reason == "" for r in rows)
+    assert _audits() == []
 
 
-def test_an_administrator_exports_with_a_reason(db, client, login_as):
-    bea = make_member(given="Bea", family="Nologin", admitted_on=date(2025, 3, 3))
-    made = fill_record(bea)
+def _admin_counsellor():
+    from portal.accounts.models import Role
+    from tests.factories_members import user_with
+
+    return user_with(Role.ADMIN, Role.COUNSELLOR)
+
+
+def test_the_assigned_counsellor_exports_everything_with_a_reason(db, client, login_as):
+    ada = member_with_login(given="Ada")
+    made = fill_record(ada)
     ids = [p.id for p in made["pathways"]]
+    counsellor = made["counsellor"]  # assigned today with access to personal data
+    assert export.can_export_for(counsellor, ada)
+    login_as(counsellor)
+    url = f"/integration/members/{ada.id}/data"
+    page = client.get(url)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'name="reason"' in html
+    assert "integration record" in html and "difficulties" in html
+    token = csrf_token(client, url)
+
+    assert _post(client, url, "too short", token=token).status_code == 422
+    assert _journal(ids) == [] and _audits() == []
+
+    reason = "Ada asked me for a copy at our meeting"
+    response = _post(client, url, reason, token=token)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    data = json.loads(response.data)
+    assert_complete(data, ids)
+    assert {b["note"] for p in data["pathways"] for b in p["barriers"]} <= set(made["canaries"])
+    rows = _journal(ids)
+    assert [(r.pathway_id, r.user_id, r.by_member, r.what, r.outcome, r.reason) for r in rows] == [
+        (pid, counsellor.id, False, export.EXPORT_FOR_MEMBER, "allowed", reason) for pid in ids
+    ]
+    (audit,) = _audits()
+    assert audit.object_key == f"member:{ada.id}" and audit.actor_id == counsellor.id
+    assert json.loads(audit.details) == {"format": "json"}
+    assert reason not in audit.summary and "CANARY" not in audit.summary
+
+    response = _post(client, url, reason, "pdf", token=token)
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert len(_journal(ids)) == 4
+
+
+def test_an_administrator_exports_the_membership_of_a_member_without_a_record(db, client, login_as):
+    bea = make_member(given="Bea", family="Nologin", admitted_on=date(2025, 3, 3))
+    # A record of hers anonymised long ago is nobody's any more: it does not stop the export.
+    for old in fill_record(bea, "B")["pathways"]:
+        old.member_id, old.anonymised_on = None, date(2029, 4, 1)
+    db.session.flush()
+    reads_before = db.session.scalar(sa.select(sa.func.count()).select_from(RecordRead))
     admin = admin_user()
+    assert export.can_export_for(admin, bea)
     login_as(admin)
     url = f"/integration/members/{bea.id}/data"
     page = client.get(url)
-    assert page.status_code == 200 and 'name="reason"' in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'name="reason"' in html
+    assert "no integration record" in html
     token = csrf_token(client, url)
 
     for reason in ("", "too short", "x" * 501):
-        response = client.post(url, data={"reason": reason, "format": "json", "csrf_token": token})
+        response = _post(client, url, reason, token=token)
         assert response.status_code == 422
         assert 'name="reason"' in response.get_data(as_text=True)
-    response = client.post(
-        url, data={"reason": "Asked at the desk", "format": "xml", "csrf_token": token}
-    )
+    response = _post(client, url, "Asked at the desk", "xml", token=token)
     assert response.status_code == 422
-    assert _journal(ids) == [] and _audits() == []
+    assert _audits() == []
 
     reason = "She asked at the desk for a copy"
-    response = client.post(url, data={"reason": reason, "format": "json", "csrf_token": token})
+    response = _post(client, url, reason, token=token)
     assert response.status_code == 200 and response.mimetype == "application/json"
-    assert_complete(json.loads(response.data), ids)
-    rows = _journal(ids)
-    assert [(r.pathway_id, r.user_id, r.outcome, r.reason) for r in rows] == [
-        (pid, admin.id, "break_glass", reason) for pid in ids
-    ]
+    data = json.loads(response.data)
+    assert data["member"]["family_name"] == "Nologin" and data["pathways"] == []
+    assert "CANARYB" not in response.get_data(as_text=True)
     (audit,) = _audits()
     assert reason not in audit.details and reason not in audit.summary
-    assert json.loads(audit.details)["on_behalf"] is True
+    assert json.loads(audit.details) == {"format": "json"}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RecordRead)) == reads_before
 
-    response = client.post(url, data={"reason": reason, "format": "pdf", "csrf_token": token})
+    response = _post(client, url, reason, "pdf", token=token)
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
-    assert len(_journal(ids)) == 4
+
+
+def test_an_administrator_exports_a_member_with_a_login_but_no_record(db, client, login_as):
+    cleo = member_with_login(given="Cleo")
+    login_as(admin_user())
+    url = f"/integration/members/{cleo.id}/data"
+    response = _post(client, url, "Her phone is broken, she asked", token=csrf_token(client, url))
+    assert response.status_code == 200
+    assert json.loads(response.data)["account"]["username"] == cleo.user.username
+
+
+def test_the_service_refuses_an_administrator_for_a_member_with_a_record(db):
+    from portal.core.errors import NotAllowed
+
+    ada = member_with_login(given="Ada")
+    made = fill_record(ada)
+    admin = made["admin"]
+    assert not export.can_export_for(admin, ada)
+    with pytest.raises(NotAllowed):
+        export.export_member_data(admin, ada, "json", "A long enough reason")
+    assert not export.can_export_for(ada.user, ada)  # the member uses their own page
+    assert export.can_export_for(made["counsellor"], ada)
+    assert not export.can_export_for(made["trainer"], ada)
 
 
 def test_an_administrator_gets_404_for_a_member_that_does_not_exist(db, client, login_as):

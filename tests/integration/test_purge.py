@@ -4,6 +4,8 @@ once, 30 days before; nothing before the date; dry runs change nothing; audited.
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -12,6 +14,7 @@ import sqlalchemy as sa
 from portal.core.audit import AuditEntry
 from portal.core.outbox import OutboxMessage
 from portal.extensions import db
+from portal.integration import export
 from portal.integration import purge as purging
 from portal.integration.cli import integration_cli
 from portal.integration.models import (
@@ -23,6 +26,7 @@ from portal.integration.models import (
     Pathway,
     PathwayPeriod,
     RecordRead,
+    RecordReadReason,
     RectificationRequest,
     SkillAssessment,
     SupportAction,
@@ -50,10 +54,39 @@ def _row_count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
+def _points_to(entry: AuditEntry, kind: str, value: int) -> bool:
+    """Does the audit entry name this member / pathway (object key, details or summary)?"""
+    if entry.object_key == f"{kind}:{value}":
+        return True
+    for key, found in json.loads(entry.details or "{}").items():
+        if kind in key and (found == value or (isinstance(found, list) and value in found)):
+            return True
+    return re.search(rf"\b{kind}\s*#?{value}\b", entry.summary, re.IGNORECASE) is not None
+
+
+def assert_nothing_links_the_member_to(member, pathway_ids: list[int]) -> None:
+    """After the purge: no journal row names the member's account (their own reads are
+    by_member) and no audit entry names the member together with one of the records."""
+    if member.user_id is not None:
+        named = db.session.scalars(
+            sa.select(RecordRead).where(RecordRead.user_id == member.user_id)
+        ).all()
+        assert named == [], [(r.pathway_id, r.kind, r.what) for r in named]
+    for entry in db.session.scalars(sa.select(AuditEntry)):
+        if _points_to(entry, "member", member.id):
+            linked = [pid for pid in pathway_ids if _points_to(entry, "pathway", pid)]
+            assert linked == [], (entry.action, entry.summary, entry.details)
+
+
 def test_nothing_personal_is_left_after_the_purge(db):
     ada = member_with_login(given="Ada")
-    made = fill_record(ada, journal_reason=False)
+    made = fill_record(ada)
     first, second = made["pathways"]
+    first.purge_warned_on = date(2029, 2, 17)
+    # The member downloaded their data (journaled by_member, audited with their id).
+    export.export_member_data(ada.user, ada, "json")
+    reasons_of_second = _reasons_of(second.id)
+    assert _reasons_of(first.id) and reasons_of_second  # control: break-glass reasons exist
     kept_minutes = sum(
         db.session.scalars(
             sa.select(SupportAction.minutes).where(SupportAction.pathway_id == first.id)
@@ -80,7 +113,12 @@ def test_nothing_personal_is_left_after_the_purge(db):
         sa.select(GoalEvent).join(Goal).where(Goal.pathway_id == first.id)
     ).all()
     pathway = db.session.get(Pathway, first.id)
-    assert pathway.member_id is None and pathway.anonymised_on == DUE_ON
+    # The day of the anonymisation would tell the exit day: only its month is kept.
+    assert pathway.member_id is None and pathway.anonymised_on == date(2029, 3, 1)
+    assert pathway.purge_warned_on is None
+    # The break-glass reasons of the anonymised record are gone; the running one's are kept.
+    assert _reasons_of(first.id) == []
+    assert _reasons_of(second.id) == reasons_of_second
     assert (pathway.entry_on, pathway.exit_on, pathway.planned_end_on) == (
         date(2026, 1, 1),
         date(2027, 3, 1),
@@ -113,8 +151,22 @@ def test_nothing_personal_is_left_after_the_purge(db):
     assert entry.object_key == f"pathway:{first.id}"
     assert "2027-03" in entry.details and "Ada" not in entry.details + entry.summary
 
+    assert "anonymised_on" not in entry.details and "2029-03-19" not in entry.details
+    assert_nothing_links_the_member_to(ada, [first.id])
+
     # And the member still has the running pathway, no longer the anonymised one.
     assert db.session.get(Pathway, second.id).member_id == ada.id
+
+
+def _reasons_of(pathway_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            sa.select(RecordReadReason.reason)
+            .join(RecordRead, RecordRead.id == RecordReadReason.read_id)
+            .where(RecordRead.pathway_id == pathway_id)
+            .order_by(RecordReadReason.read_id)
+        )
+    )
 
 
 def canary_hits_of_pathway(pathway_id: int) -> list[str]:
@@ -132,6 +184,7 @@ def canary_hits_of_pathway(pathway_id: int) -> list[str]:
         SkillAssessment,
         Barrier,
         RectificationRequest,
+        RecordReadReason,
     ):
         if model is Pathway:
             where = Pathway.id == pathway_id
@@ -149,20 +202,26 @@ def canary_hits_of_pathway(pathway_id: int) -> list[str]:
 
 def test_both_pathways_purged_leave_no_canary_at_all(db):
     ada = member_with_login(given="Ada")
-    made = fill_record(ada, journal_reason=False)
+    made = fill_record(ada)
     second = made["pathways"][1]
     second.exit_on, second.outcome_id = date(2027, 9, 30), outcome("long_term_job").id
     db.session.flush()
+    export.export_member_data(ada.user, ada, "pdf")
+    export.export_member_data(made["counsellor"], ada, "json", "Asked at our last meeting")
+    assert any("reasons" in hit for hit in canary_hits())  # control: reasons hold canaries
     report = purging.purge(date(2030, 1, 1))
     assert sorted(report.anonymised) == sorted(p.id for p in made["pathways"])
     db.session.expire_all()
+    # Canaries everywhere, break-glass reasons included: none is left in the whole database.
     assert canary_hits() == []
+    assert _row_count(RecordReadReason) == 0
+    assert_nothing_links_the_member_to(ada, [p.id for p in made["pathways"]])
     assert not db.session.scalars(sa.select(Pathway).where(Pathway.member_id == ada.id)).all()
 
 
 def test_nothing_is_purged_before_the_date_and_it_is_idempotent(db):
     ada = member_with_login(given="Ada")
-    made = fill_record(ada, journal_reason=False)
+    made = fill_record(ada)
     first = made["pathways"][0]
     assert purging.purge_date(first) == DUE_ON
     report = purging.purge(date(2029, 3, 18))
@@ -226,6 +285,10 @@ def test_a_warning_once_thirty_days_before(db):
     assert purging.purge(date(2028, 12, 20)).warned == []  # not twice
     assert _row_count(OutboxMessage) == before + 2
     assert purging.purge(date(2029, 1, 5)).anonymised == [pathway.id]
+    db.session.expire_all()
+    anonymised = db.session.get(Pathway, pathway.id)
+    assert anonymised.purge_warned_on is None  # the warning's day went with the record
+    assert anonymised.anonymised_on == date(2029, 1, 1)
 
 
 def test_a_running_pathway_is_never_purged_nor_warned(db):
@@ -237,7 +300,7 @@ def test_a_running_pathway_is_never_purged_nor_warned(db):
 
 def test_a_dry_run_changes_nothing(db):
     ada = member_with_login(given="Ada")
-    made = fill_record(ada, journal_reason=False)
+    made = fill_record(ada)
     soon = make_pathway(member_with_login(), outcome_code="training")  # due 2029-01-05
     counts = {m: _row_count(m) for m in (AuditEntry, OutboxMessage, Goal, Barrier)}
     report = purging.purge(date(2029, 3, 19), dry_run=True)
@@ -256,7 +319,7 @@ def _cli(app, *args):
 
 def test_the_command(app, db):
     ada = member_with_login(given="Ada")
-    made = fill_record(ada, journal_reason=False)
+    made = fill_record(ada)
     first = made["pathways"][0]
     db.session.commit()  # the command shares the test's session (a savepoint is released)
 
@@ -271,7 +334,7 @@ def test_the_command(app, db):
     assert result.exit_code == 0, result.output
     assert "1 pathway(s) were anonymised, 0 warning(s) were sent" in result.output
     db.session.expire_all()
-    assert db.session.get(Pathway, first.id).anonymised_on == date(2029, 3, 19)
+    assert db.session.get(Pathway, first.id).anonymised_on == date(2029, 3, 1)
 
     again = _cli(app, "--today", "2029-03-19")
     assert again.exit_code == 0 and "0 pathway(s) were anonymised" in again.output
