@@ -1,15 +1,25 @@
 """A member's full personal-data export: everything the portal holds about one person.
 
-`member_export(member)` gives plain JSON-able data: the register row, the account, membership
-events, mandates, meetings, polls taken part in (title and date only: never a choice), proxies,
-proposals, supports, comments, amendments, and every pathway still linked to them with all its
-rows and the read journal of it. The integration part is built from the models' columns
+`member_export(member)` gives plain JSON-able data: the register row, the account (never a
+secret: no password hash, session token, setup code, reset token or calendar token), its login
+attempts (time, success, IP address), the member's own actions in the audit log (time, action,
+IP address: not the summaries, which may name others, nor other people's actions), membership
+events, mandates, meetings, polls taken part in (title, date, how the vote was cast and who
+cast it or helped: never a choice), proxies, proposals, supports, comments, amendments, and
+every pathway still linked to them with all its rows and the read journal of it (from the
+record's creation: attempts on its number before it existed are not theirs; the member's own
+reads name nobody and show as "you"; a written reason is given with its read). The integration part is built from the models' columns
 (`Model.__table__.columns`), so a column added later is exported without a change here; only
 foreign keys are replaced by names (the person who wrote a row, the skill, the outcome) or
 left out when the row sits under its parent. `export_pdf(member)` prints the same content in
 plain words.
 
 Anonymised pathways are no longer the member's (their link is gone) and are not exported.
+
+Who may export (`exporter_for`, `can_export_for`): the member themself; for them, with a
+written reason, the counsellor assigned today with access to personal data to one of their
+records (everything), or an administrator only for a member without a linked record
+(membership data only). Everyone else gets a 404 and the attempt is journaled.
 """
 
 from __future__ import annotations
