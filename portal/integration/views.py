@@ -94,7 +94,12 @@ def team_section(user, pathway: Pathway) -> dict:
         .where(Assignment.pathway_id == pathway.id)
         .order_by(Assignment.starts_on, Assignment.id)
     ).all()
-    return {"team_rows": rows, "team_role_titles": TEAM_ROLE_TITLES}
+    return {
+        "team_rows": rows,
+        "team_role_titles": TEAM_ROLE_TITLES,
+        # Only an administrator or a counsellor who holds it gives access to personal data.
+        "team_may_grant_flag": services.may_grant_personal_data(user, pathway),
+    }
 
 
 @page_section("exit", "integration/_exit.html", order=90)
@@ -556,7 +561,10 @@ def extend_pathway(pathway_id: int):
 
 def _assign_form(pathway: Pathway, post: bool):
     form = forms.AssignForm() if post else forms.AssignForm(formdata=None, starts_on=local_today())
-    form.user.choices = _user_choices(_team_users(Role.COUNSELLOR, Role.TRAINER))
+    me = acting_user()
+    # Nobody adds themself (the service refuses it too).
+    others = [u for u in _team_users(Role.COUNSELLOR, Role.TRAINER) if u.id != getattr(me, "id", 0)]
+    form.user.choices = _user_choices(others)
     return form
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from portal.integration import policies
 from portal.integration.models import RecordRead
+from tests.conftest import csrf_token
 from tests.factories_integration import assign, make_pathway
 from tests.factories_members import (
     admin_user,
@@ -28,7 +29,9 @@ def test_access_rules(db):
     assign(pathway, trainer, "trainer")
     assert policies.can_read(ada.user, pathway) and policies.can_read_barriers(ada.user, pathway)
     assert not policies.can_edit(ada.user, pathway)
-    assert policies.can_edit(counsellor, pathway) and policies.can_read_barriers(counsellor, pathway)
+    assert policies.can_edit(counsellor, pathway) and policies.can_read_barriers(
+        counsellor, pathway
+    )
     assert policies.can_read(trainer, pathway) and not policies.can_read_barriers(trainer, pathway)
     assert policies.can_assess(trainer, pathway) and not policies.can_assess(counsellor, pathway)
     assert not policies.can_read(stranger, pathway)
@@ -60,3 +63,20 @@ def test_journal_is_append_only(db):
         db.session.execute(sa.update(RecordRead).values(what="changed"))
     with pytest.raises(sa.exc.DatabaseError), db.session.begin_nested():
         db.session.execute(sa.delete(RecordRead))
+
+
+def test_own_reads_name_nobody_others_are_named(db, client, login_as):
+    ada = member_with_login(given="Ada")
+    pathway = make_pathway(ada)
+    counsellor = counsellor_user()
+    assign(pathway, counsellor, "counsellor", personal_data=True)
+    login_as(ada.user)
+    assert client.get(f"/integration/{pathway.id}").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login_as(counsellor)
+    assert client.get(f"/integration/{pathway.id}").status_code == 200
+    rows = db.session.scalars(sa.select(RecordRead).order_by(RecordRead.id)).all()
+    assert [(r.user_id, r.by_member, r.outcome) for r in rows] == [
+        (None, True, "allowed"),  # the member's own read: kept, naming nobody
+        (counsellor.id, False, "allowed"),
+    ]

@@ -378,6 +378,28 @@ def test_nobody_adds_themself_to_the_team(client, world):
     assert db.session.scalar(sa.select(Assignment).where(Assignment.user_id == both.id)) is None
 
 
+def test_the_team_form_offers_only_what_the_user_may_give(client, world, sensitive):
+    pathway = world["pathway"]
+    url = f"/integration/{pathway.id}/team"
+    login(client, world["counsellor"])  # holds access to personal data
+    body = client.get(url, headers=HX).get_data(as_text=True)
+    assert 'id="assign-personal_data"' in body
+    assert f'value="{world["counsellor"].id}"' not in body  # not themself
+    assert f'value="{sensitive.id}"' in body
+    login(client, sensitive)  # keeps the record without it
+    body = client.get(url, headers=HX).get_data(as_text=True)
+    assert 'id="assign-personal_data"' not in body
+    assert f'value="{sensitive.id}"' not in body
+    newcomer = trainer_user()
+    fields = {"user": str(newcomer.id), "role": "trainer", "starts_on": TODAY.isoformat()}
+    forced = post(client, url, headers=HX, **fields, personal_data="y")
+    assert forced.status_code == 422
+    assert "Only an administrator or a counsellor who sees them" in forced.get_data(as_text=True)
+    assert post(client, url, **fields).status_code == 303
+    row = db.session.scalar(sa.select(Assignment).where(Assignment.user_id == newcomer.id))
+    assert row.personal_data is False
+
+
 def test_pause_end_and_extend(client, world):
     login(client, world["counsellor"])
     pathway = world["pathway"]
