@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, SelectField, StringField, TextAreaField
@@ -31,10 +33,31 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def _finite(form, field) -> None:
-    """Refuse "NaN", "sNaN", "Infinity" and the like, which Decimal reads as numbers."""
-    if field.data is not None and not field.data.is_finite():
-        raise StopValidation(_l("Write a number of hours, for example 26 or 17.5."))
+HOURS_MESSAGE = _l("Write a number of hours, for example 26 or 17.5.")
+
+
+class HoursField(DecimalField):
+    """A number of hours: "17.5" or "17,5". "NaN", "sNaN", "Infinity" and the like, which
+    Decimal reads as numbers (a signalling NaN cannot even be compared), are refused."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not (valuelist[0] or "").strip():
+            return
+        try:
+            value = Decimal(valuelist[0].strip().replace(",", "."))
+        except (InvalidOperation, ValueError, TypeError) as error:
+            self.data = None
+            raise ValueError(str(HOURS_MESSAGE)) from error
+        if not value.is_finite():
+            self.data = None
+            raise ValueError(str(HOURS_MESSAGE))
+        self.data = value
+
+
+def _readable(form, field) -> None:
+    """Input that is not a number has its message already: no other check runs."""
+    if field.process_errors:
+        raise StopValidation()
 
 
 class _Form(FlaskForm):
@@ -59,12 +82,12 @@ class DetailsForm(_Form):
         choices=[SelectChoice(k.value, v) for k, v in CONTRACT_TITLES.items()],
         validate_choice=False,  # the service names a wrong choice next to the field
     )
-    weekly_hours = DecimalField(
+    weekly_hours = HoursField(
         _l("Hours a week (optional)"),
         places=1,
         validators=[
             Optional(),
-            _finite,  # before NumberRange: a signalling NaN cannot even be compared
+            _readable,  # before NumberRange, which cannot compare what is not a number
             NumberRange(0.5, 48, message=_l("Give a number of hours from 1 to 48.")),
         ],
     )

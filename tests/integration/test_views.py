@@ -237,6 +237,7 @@ def test_edit_details_plain_and_htmx(client, world):
         ({"weekly_hours": "NaN"}, "Write a number of hours, for example 26 or 17.5."),
         ({"weekly_hours": "-Infinity"}, "Write a number of hours, for example 26 or 17.5."),
         ({"weekly_hours": "Infinity"}, "Write a number of hours, for example 26 or 17.5."),
+        ({"weekly_hours": "lots"}, "Write a number of hours, for example 26 or 17.5."),
         ({"contract_type": "<script>"}, "Choose one of the answers in the list."),
         ({"entry_on": "1980-01-01"}, "too far away"),
     ],
@@ -258,6 +259,19 @@ def test_bad_details_are_refused(client, world, change, message):
     assert db.session.get(Pathway, pathway.id).team == "Kitchen"
     # Each refused change still journaled its read, and nothing else was kept.
     assert [r.outcome for r in reads(pathway.id)] == ["allowed", "allowed"]
+
+
+def test_weekly_hours_take_a_comma(client, world):
+    login(client, world["counsellor"])
+    pathway = world["pathway"]
+    fields = {"entry_on": "2026-01-05", "contract_type": "integration", "weekly_hours": "17,5"}
+    response = post(client, f"/integration/{pathway.id}/details", **fields)
+    assert response.status_code == 303
+    assert str(db.session.get(Pathway, pathway.id).weekly_hours) == "17.5"
+    bad = post(client, f"/integration/{pathway.id}/details", **{**fields, "weekly_hours": "sNaN"})
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and body.count("Write a number of hours") == 1
+    assert "from 1 to 48" not in body  # one message, not two
 
 
 def test_eligibility_add_and_remove(client, world):
