@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, make_response, request
+from flask import abort, make_response, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
@@ -19,7 +19,7 @@ from portal.core.errors import DomainError
 from portal.core.htmx import render
 from portal.core.viewhelpers import acting_user, form_error
 from portal.extensions import db
-from portal.integration import bp, export
+from portal.integration import bp, export, policies
 from portal.members.models import Member
 
 
@@ -115,6 +115,9 @@ def member_data(member_id: int):
     member = db.session.get(Member, member_id)
     if member is None:
         abort(404)
+    if policies.can_export_member(user, member):
+        # The member themself: their own page (a refused attempt would name them in the journal).
+        return redirect(url_for("integration.my_data"))
     if not export.can_export_for(user, member):
         db.session.rollback()
         export.refuse_export(user, member)

@@ -762,6 +762,23 @@ def _admin_counsellor():
     return user_with(Role.ADMIN, Role.COUNSELLOR)
 
 
+def test_the_member_on_the_page_for_others_is_sent_to_their_own(db, client, login_as):
+    ada = member_with_login(given="Ada")
+    made = fill_record(ada)
+    login_as(ada.user)
+    url = f"/integration/members/{ada.id}/data"
+    response = client.get(url)
+    assert response.status_code in (302, 303)
+    assert response.headers["Location"].endswith("/integration/mine/data")
+    assert _post(client, url).status_code in (302, 303)
+    # Nothing in the journal names the member's account (not even a refused attempt).
+    ids = [p.id for p in made["pathways"]]
+    assert _journal(ids) == [] and _audits() == []
+    assert not db.session.scalars(
+        sa.select(RecordRead).where(RecordRead.user_id == ada.user_id)
+    ).all()
+
+
 def test_the_assigned_counsellor_exports_everything_with_a_reason(db, client, login_as):
     ada = member_with_login(given="Ada")
     made = fill_record(ada)
