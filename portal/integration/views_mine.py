@@ -22,7 +22,7 @@ from portal.core.errors import DomainError
 from portal.core.htmx import hx_redirect, is_htmx, render
 from portal.core.viewhelpers import acting_user, form_error, int_arg, whole_number
 from portal.extensions import db
-from portal.integration import bp, journal, policies, rectification
+from portal.integration import bp, journal, rectification
 from portal.integration.forms_mine import AnswerForm, CorrectionForm, answer_prefix
 from portal.integration.models import (
     ACTION_TITLES,
@@ -393,7 +393,7 @@ def record_url(pathway_id: int) -> str:
 @login_required
 def answer_request(pathway_id: int, request_id: int):
     kind = ReadKind.FRAGMENT if is_htmx() else ReadKind.PAGE
-    pathway = journal.load_pathway(pathway_id, kind, "requests", need=policies.can_edit)
+    pathway = journal.load_pathway(pathway_id, kind, "requests", need=rectification.may_answer)
     found = db.session.get(RectificationRequest, request_id)
     if found is None or found.pathway_id != pathway.id:
         db.session.commit()  # the read is kept in the journal

@@ -85,3 +85,28 @@ def test_a_refused_change_keeps_its_read_and_nothing_else(app, db, client, login
     assert response.status_code in (400, 422)
     assert _count(pathway_id=pathway.id) == before + 1
     assert db.session.scalar(sa.select(sa.func.count(Goal.id))) == 0
+
+
+def test_a_counsellor_without_the_flag_may_not_answer_a_correction(app, db, client, login_as):
+    from portal.integration.models import RectificationRequest
+
+    pathway = make_pathway(member_with_login())
+    flagless = counsellor_user()
+    assign(pathway, flagless, "counsellor", personal_data=False)
+    request = RectificationRequest(pathway_id=pathway.id, text="My hours are wrong.")
+    db.session.add(request)
+    db.session.flush()
+    login_as(flagless)
+    token = csrf_token(client, f"/integration/{pathway.id}")
+    response = client.post(
+        f"/integration/{pathway.id}/requests/{request.id}/answer",
+        data={
+            "csrf_token": token,
+            f"request-{request.id}-status": "corrected",
+            f"request-{request.id}-answer": "Done.",
+        },
+    )
+    assert response.status_code == 403
+    assert _count(pathway_id=pathway.id, outcome="refused", user_id=flagless.id) == 1
+    db.session.refresh(request)
+    assert request.status == "open"
