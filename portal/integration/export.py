@@ -914,8 +914,8 @@ def export_member_data(actor, member: Member, fmt: str, reason: str = "") -> dic
     The member themself exports without a reason. Their counsellor (`can_export_for`) exports
     everything with a written reason (10 to 500 characters), shown in each record's journal;
     an administrator, with a reason too, only for a member without a linked record, and gets
-    the membership data only. The audit holds the member's id and the format, never the
-    reason, the records' numbers or the content."""
+    the membership data only. The audit holds the member's id and the format (and the
+    administrator's reason, which no journal holds), never the records' numbers or content."""
     if fmt not in FORMATS:
         raise DomainError(_l("Choose one of the answers in the list."), field="format")
     exporter = exporter_for(actor, member)
@@ -941,11 +941,15 @@ def export_member_data(actor, member: Member, fmt: str, reason: str = "") -> dic
             )
         else:
             journal.record_read(actor, pathway_id, ReadKind.EXPORT, "data export")
+    # An administrator's export holds no record: its reason is kept in the audit entry (there is
+    # no journal to hold it). A counsellor's reason stays in the records' journal only.
+    details = {"reason": reason} if exporter == Exporter.ADMIN else {}
     audit.record(
         actor,
         "integration.export",
         "Personal-data export for someone else" if on_behalf else "Personal-data export",
         object_key=f"member:{member.id}",
         format=fmt,
+        **details,
     )
     return member_export(member, with_pathways=with_pathways)

@@ -49,7 +49,7 @@ def record_read(
     """Write one journal row (flushed; kept by `keep_journal` at the end of the request).
 
     The member's own reads name nobody (`by_member`): see the model."""
-    by_member = outcome != ReadOutcome.REFUSED and _is_the_member(user, pathway_id)
+    by_member = _is_the_member(user, pathway_id)
     row = RecordRead(
         pathway_id=pathway_id,
         user_id=None if by_member else getattr(user, "id", None),

@@ -316,9 +316,7 @@ class Pathway(TimestampMixin, db.Model):
             "planned_end_on IS NULL OR planned_end_on >= entry_on", name="end_after_entry"
         ),
         sa.CheckConstraint("exit_on IS NULL OR exit_on >= entry_on", name="exit_after_entry"),
-        sa.CheckConstraint(
-            "(exit_on IS NULL) = (outcome_id IS NULL)", name="exit_with_outcome"
-        ),
+        sa.CheckConstraint("(exit_on IS NULL) = (outcome_id IS NULL)", name="exit_with_outcome"),
         sa.CheckConstraint(
             "anonymised_on IS NULL OR member_id IS NULL", name="anonymised_unlinked"
         ),
@@ -384,9 +382,7 @@ class PathwayPeriod(db.Model):
     __table_args__ = (
         sa.CheckConstraint(_in("kind", PeriodKind), name="known_kind"),
         sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
-        sa.CheckConstraint(
-            "kind <> 'extension' OR ends_on IS NOT NULL", name="extension_has_end"
-        ),
+        sa.CheckConstraint("kind <> 'extension' OR ends_on IS NOT NULL", name="extension_has_end"),
     )
 
 
@@ -598,9 +594,7 @@ class RectificationRequest(db.Model):
     text: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(20), default=RequestStatus.OPEN.value)
     answer: Mapped[str] = mapped_column(sa.Text, default="")
-    asked_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL")
-    )
+    asked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     answered_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

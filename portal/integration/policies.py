@@ -111,9 +111,7 @@ def can_read(user, pathway: Pathway) -> bool:
 def can_read_barriers(user, pathway: Pathway) -> bool:
     if pathway.anonymised:
         return False
-    return is_self(user, pathway) or any(
-        a.personal_data for a in active_assignments(user, pathway)
-    )
+    return is_self(user, pathway) or any(a.personal_data for a in active_assignments(user, pathway))
 
 
 def can_edit(user, pathway: Pathway) -> bool:

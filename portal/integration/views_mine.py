@@ -231,7 +231,10 @@ def _role_words(row: RecordRead, assigned: dict[tuple[int, int], set[str]]) -> s
         return _("Administrator, with the reason: %(reason)s", reason=row.reason)
     roles = assigned.get((row.pathway_id, row.user_id))
     if roles:
-        return ", ".join(str(TEAM_ROLE_TITLES[r]) for r in sorted(roles) if r in TEAM_ROLE_TITLES)
+        words = ", ".join(str(TEAM_ROLE_TITLES[r]) for r in sorted(roles) if r in TEAM_ROLE_TITLES)
+        if row.reason:  # a copy of your data made for you by your counsellor
+            return _("%(role)s, with the reason: %(reason)s", role=words, reason=row.reason)
+        return words
     user = row.user
     if user is None:
         return ""

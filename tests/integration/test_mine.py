@@ -491,3 +491,23 @@ def test_attempts_before_the_record_existed_and_team_only_visits(db, client, log
     assert "Paula Prober" not in html
     assert "Ann Admin" in html
     assert "Looked at the follow-up team only (to change it), not at the record" in html
+
+
+def test_a_counsellors_export_reason_is_shown_and_own_refusals_name_nobody(db, client, login_as):
+    ada = member_with_login()
+    pathway = make_pathway(ada)
+    counsellor = counsellor_user(display_name="Cleo Counsellor")
+    assign(pathway, counsellor, "counsellor", personal_data=True)
+    journal.record_read(
+        counsellor,
+        pathway.id,
+        ReadKind.EXPORT,
+        "data export for the member",
+        reason="Printed for Ada at the desk",
+    )
+    own = journal.record_read(ada.user, pathway.id, ReadKind.PAGE, "team", ReadOutcome.REFUSED)
+    assert (own.user_id, own.by_member) == (None, True)
+    _db.session.flush()
+    login_as(ada.user)
+    html = client.get("/integration/mine/reads").get_data(as_text=True)
+    assert "Counsellor, with the reason: Printed for Ada at the desk" in html
