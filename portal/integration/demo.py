@@ -22,17 +22,14 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from portal.accounts.models import User
-from portal.core import audit
 from portal.core.db import local_today
 from portal.extensions import db
-from portal.integration import content, journal, policies, rectification, services, settings
+from portal.integration import content, journal, rectification, services, settings
 from portal.integration.models import (
-    Assignment,
     ExitOutcome,
     Pathway,
     ReadKind,
     Skill,
-    TeamRole,
 )
 from portal.members.models import Member, MemberCategory
 
@@ -146,39 +143,19 @@ def load_demo_integration() -> DemoIntegration:
 
 
 def _ended_pathway(admin: User, counsellor: User, member: Member, outcome: ExitOutcome) -> None:
-    """Kofi's pathway, which ended with his membership on 31 March 2026. `open_pathway` refuses
-    people whose membership has ended, so it is opened as `open_pathway` does (same rows and
-    audit entry) before the exit is recorded through the service."""
-    pathway = Pathway(
-        member_id=member.id,
-        entry_on=member.admitted_on,
-        planned_end_on=_add_months(member.admitted_on, 24),
-        weekly_hours=Decimal(26),
-        team=member.team,
-        referrer="Mission locale",
-        created_by_id=admin.id,
-    )
-    db.session.add(pathway)
-    db.session.flush()
-    db.session.add(
-        Assignment(
-            pathway_id=pathway.id,
-            user_id=counsellor.id,
-            role=TeamRole.COUNSELLOR.value,
-            starts_on=pathway.entry_on,
-            personal_data=True,
-            assigned_by_id=admin.id,
-        )
-    )
-    db.session.flush()
-    policies.forget_cached_assignments()
-    audit.record(
+    """Kofi's pathway, which ended with his membership on 31 March 2026 (`open_pathway` refuses
+    people whose membership has ended: the rows are added as it adds them)."""
+    pathway = services.add_pathway(
         admin,
-        "integration.open",
-        "Opened an integration pathway",
-        object_key=f"pathway:{pathway.id}",
-        member_id=member.id,
-        counsellor_id=counsellor.id,
+        member,
+        {
+            "entry_on": member.admitted_on,
+            "planned_end_on": _add_months(member.admitted_on, 24),
+            "weekly_hours": Decimal(26),
+            "team": member.team,
+            "referrer": "Mission locale",
+        },
+        counsellor,
     )
     content.add_support_action(
         counsellor, pathway, _add_months(pathway.entry_on, 16), "job_search", 60, ""

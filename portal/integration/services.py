@@ -175,6 +175,13 @@ def open_pathway(actor, member: Member | None, data: PathwayData) -> Pathway:
     else:
         counsellor = data.counsellor
     counsellor = _check_team_user(counsellor, TeamRole.COUNSELLOR, "counsellor")
+    return add_pathway(actor, member, values, counsellor)
+
+
+def add_pathway(actor, member: Member, values: dict, counsellor: User) -> Pathway:
+    """The rows of a new pathway (with its first counsellor, who sees personal data) and the
+    audit entry, without `open_pathway`'s checks: for `open_pathway` itself and for recording
+    the past pathway of someone whose membership has ended (the demo)."""
     pathway = Pathway(member_id=member.id, created_by_id=actor.id, **values)
     db.session.add(pathway)
     db.session.flush()
