@@ -3,9 +3,9 @@ follow-up team, goals and their history, support actions, the skills referential
 assessments, barriers, exit outcomes (the seven default categories are inserted), rectification
 requests and the read journal.
 
-`record_reads` is append-only: triggers refuse UPDATE and DELETE on both databases (written by
-hand below); the member's own reads carry no user id, and break-glass reasons live in
-`record_read_reasons`, which the purge deletes with the record. `pathways.member_id` may be
+`record_reads` is append-only: triggers refuse UPDATE, and DELETE except of the rows of an
+anonymised record (the purge deletes them with it), on both databases (written by hand below);
+the member's own reads carry no user id, and break-glass reasons live in `record_read_reasons`. `pathways.member_id` may be
 NULL: an anonymised pathway is linked to nobody.
 
 Revision ID: 8f712d491627
@@ -371,11 +371,20 @@ def _seed_outcomes():
 
 
 def _create_append_only_triggers():
+    """The journal is never changed. Its rows are deleted only together with their record once
+    it is anonymised (by `flask integration purge`): deleting a row of a record that is not
+    anonymised is refused, and so is any UPDATE."""
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             """
             CREATE FUNCTION record_reads_append_only() RETURNS trigger AS $$
             BEGIN
+                IF TG_OP = 'DELETE' AND EXISTS (
+                    SELECT 1 FROM pathways
+                    WHERE pathways.id = OLD.pathway_id AND pathways.anonymised_on IS NOT NULL
+                ) THEN
+                    RETURN OLD;
+                END IF;
                 RAISE EXCEPTION 'record_reads is append-only';
             END;
             $$ LANGUAGE plpgsql
@@ -390,11 +399,16 @@ def _create_append_only_triggers():
             "FOR EACH STATEMENT EXECUTE FUNCTION record_reads_append_only()"
         )
     else:
-        for event in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER record_reads_no_{event.lower()} BEFORE {event} ON record_reads "
-                "BEGIN SELECT RAISE(ABORT, 'record_reads is append-only'); END"
-            )
+        op.execute(
+            "CREATE TRIGGER record_reads_no_update BEFORE UPDATE ON record_reads "
+            "BEGIN SELECT RAISE(ABORT, 'record_reads is append-only'); END"
+        )
+        op.execute(
+            "CREATE TRIGGER record_reads_no_delete BEFORE DELETE ON record_reads "
+            "WHEN NOT EXISTS (SELECT 1 FROM pathways "
+            "WHERE pathways.id = OLD.pathway_id AND pathways.anonymised_on IS NOT NULL) "
+            "BEGIN SELECT RAISE(ABORT, 'record_reads is append-only'); END"
+        )
 
 
 def _drop_append_only_triggers():

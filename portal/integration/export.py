@@ -158,12 +158,13 @@ def _user_fk_values(rows, model) -> set[int]:
 # --- The integration records -------------------------------------------------------------------
 
 
-def _pathways_part(member: Member) -> list[dict[str, Any]]:
-    pathways = db.session.scalars(
-        sa.select(Pathway)
-        .where(Pathway.member_id == member.id, Pathway.anonymised_on.is_(None))
-        .order_by(Pathway.entry_on, Pathway.id)
-    ).all()
+def _pathways_part(member: Member, only: list[int] | None = None) -> list[dict[str, Any]]:
+    query = sa.select(Pathway).where(
+        Pathway.member_id == member.id, Pathway.anonymised_on.is_(None)
+    )
+    if only is not None:
+        query = query.where(Pathway.id.in_(only))
+    pathways = db.session.scalars(query.order_by(Pathway.entry_on, Pathway.id)).all()
     if not pathways:
         return []
     ids = [p.id for p in pathways]
@@ -508,10 +509,15 @@ def _proposals(member: Member) -> dict[str, list]:
 
 
 def member_export(
-    member: Member, today: date | None = None, *, with_pathways: bool = True
+    member: Member,
+    today: date | None = None,
+    *,
+    with_pathways: bool = True,
+    only_pathways: list[int] | None = None,
 ) -> dict[str, Any]:
     """Everything the portal holds about `member`, as JSON-able data with plain keys
-    (`with_pathways=False`: without the integration records, for an administrator)."""
+    (`with_pathways=False`: without the integration records, for an administrator;
+    `only_pathways`: only these records, for a counsellor who may read no others)."""
     attendance, speaking = _meetings(member)
     given, held = _proxies(member)
     return {
@@ -529,7 +535,7 @@ def member_export(
         "proxies_given": given,
         "proxies_held": held,
         **_proposals(member),
-        "pathways": _pathways_part(member) if with_pathways else [],
+        "pathways": _pathways_part(member, only_pathways) if with_pathways else [],
     }
 
 
@@ -934,6 +940,15 @@ def export_member_data(actor, member: Member, fmt: str, reason: str = "") -> dic
             )
     with_pathways = exporter != Exporter.ADMIN
     ids = exported_pathway_ids(member) if with_pathways else []
+    only = None
+    if exporter == Exporter.COUNSELLOR:
+        # Only the records this counsellor may read in full: an older record followed by
+        # someone else stays out of their hands.
+        ids = only = [
+            pathway_id
+            for pathway_id in ids
+            if policies.can_read_barriers(actor, db.session.get(Pathway, pathway_id))
+        ]
     for pathway_id in ids:
         if on_behalf:
             journal.record_read(
@@ -952,4 +967,4 @@ def export_member_data(actor, member: Member, fmt: str, reason: str = "") -> dic
         format=fmt,
         **details,
     )
-    return member_export(member, with_pathways=with_pathways)
+    return member_export(member, with_pathways=with_pathways, only_pathways=only)

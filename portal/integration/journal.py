@@ -50,6 +50,11 @@ def record_read(
 
     The member's own reads name nobody (`by_member`): see the model."""
     by_member = _is_the_member(user, pathway_id)
+    if pathway_id is not None and not by_member:
+        pathway = db.session.get(Pathway, pathway_id)
+        if pathway is not None and pathway.anonymised:
+            # Nobody's record: an attempt on it must not tie a person to it again.
+            pathway_id = None
     row = RecordRead(
         pathway_id=pathway_id,
         user_id=None if by_member else getattr(user, "id", None),

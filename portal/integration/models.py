@@ -531,8 +531,9 @@ class Barrier(db.Model):
 class RecordRead(db.Model):
     """The journal: who read which record, when, what, and whether they were let in.
 
-    Append-only: the database refuses UPDATE and DELETE (triggers in the migration). It holds no
-    content of the record. `pathway_id` is a plain number, not a foreign key: refused attempts
+    Append-only: the database refuses UPDATE, and DELETE except of the rows of an anonymised
+    record, which the purge deletes with it (triggers in the migration). It holds no content of
+    the record. `pathway_id` is a plain number, not a foreign key: refused attempts
     on numbers that do not exist are journaled too.
 
     The member's own reads are kept with `by_member` and no `user_id`: while the pathway is

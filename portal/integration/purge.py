@@ -9,10 +9,12 @@
   What is kept is what the statistics need: the team (a workshop's name), the contract, the
   weekly hours, the outcome, the support actions as type and minutes in their month, the skill
   levels in their month; the day of the anonymisation is kept as the first of its month too,
-  and the warning's day is cleared. The read journal is append-only and is not changed: it
-  holds no content (the member's own reads name nobody), and without the member's link it no
-  longer points to anyone; the administrators' written break-glass reasons, kept beside it,
-  are deleted.
+  and the warning's day is cleared. The record's read journal goes with it (with the
+  administrators' written break-glass reasons kept beside it): while the record lived the
+  journal was append-only, but once the record is nobody's its rows — times, order and kinds of
+  reads — could still tie it to the person (next to the same person's other record, or to an
+  export in the audit log). The database lets the journal's rows be deleted only once their
+  record is anonymised (see the migration's triggers).
 - a pathway whose anonymisation falls within `warn_days` is announced once (by e-mail to its
   assigned counsellors who have an address and to the administrators), without any content.
 
@@ -141,19 +143,6 @@ def anonymise_pathway(pathway: Pathway, today: date) -> None:
         assessment.created_at = _month_start(assessment.assessed_on)
         assessment.note = ""
         assessment.assessed_by_id = None
-    # The break-glass reasons are free text (they may name the person); the journal rows
-    # themselves are append-only and stay, with no content.
-    db.session.execute(
-        sa.delete(RecordReadReason).where(
-            sa.or_(
-                RecordReadReason.pathway_id == pid,
-                RecordReadReason.read_id.in_(
-                    sa.select(RecordRead.id).where(RecordRead.pathway_id == pid)
-                ),
-            )
-        ),
-        execution_options={"synchronize_session": False},
-    )
     pathway.member_id = None
     pathway.anonymised_on = first_of_month(today)  # the exact day would tell the exit day
     pathway.purge_warned_on = None
@@ -164,6 +153,16 @@ def anonymise_pathway(pathway: Pathway, today: date) -> None:
     pathway.exit_note = ""
     pathway.created_by_id = None
     pathway.created_at = _month_start(pathway.entry_on)
+    db.session.flush()
+    # Now that the record is anonymised, the database lets its journal go (reasons cascade).
+    db.session.execute(
+        sa.delete(RecordReadReason).where(RecordReadReason.pathway_id == pid),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        sa.delete(RecordRead).where(RecordRead.pathway_id == pid),
+        execution_options={"synchronize_session": False},
+    )
     db.session.flush()
     db.session.expire_all()  # the deleted rows are gone from every loaded collection too
 

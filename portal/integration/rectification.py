@@ -70,9 +70,11 @@ def ask_rectification(actor, pathway: Pathway, text: str) -> RectificationReques
     audit.record(
         actor,
         "integration.ask_rectification",
-        f"correction request {request.id} asked",
-        object_key=None,  # the actor is the member: no link from them to the pathway
-        request_id=request.id,
+        "A correction was asked for",
+        # The actor is the member: nothing in the entry may lead from them to the record (the
+        # request's number would, through the answer's entry), since the audit log outlives
+        # the record's anonymisation.
+        object_key=None,
     )
     return request
 

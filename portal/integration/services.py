@@ -149,6 +149,9 @@ def open_pathway_of(member_id: int) -> Pathway | None:
     )
 
 
+OWN_RECORD = _l("Nobody follows their own pathway. Choose someone else.")
+
+
 def _check_team_user(user: User | None, role: TeamRole, field_name: str) -> User:
     if user is None or not user.active or not user.has_role(Role(role.value)):
         if role == TeamRole.COUNSELLOR:
@@ -175,6 +178,8 @@ def open_pathway(actor, member: Member | None, data: PathwayData) -> Pathway:
     else:
         counsellor = data.counsellor
     counsellor = _check_team_user(counsellor, TeamRole.COUNSELLOR, "counsellor")
+    if member.user_id is not None and counsellor.id == member.user_id:
+        _no(OWN_RECORD, "member" if counsellor.id == actor.id else "counsellor")
     return add_pathway(actor, member, values, counsellor)
 
 
@@ -442,6 +447,8 @@ def assign(
     if role not in {r.value for r in TeamRole}:
         _no(_l("Choose one of the answers in the list."), "role")
     user = _check_team_user(user, TeamRole(role), "user")
+    if pathway.member is not None and pathway.member.user_id == user.id:
+        _no(OWN_RECORD, "user")
     if user.id == actor.id:
         # Nobody grants themself access (an administrator who is also a counsellor included).
         _no(_l("You cannot add yourself to the team. Ask a colleague."), "user")

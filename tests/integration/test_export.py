@@ -800,11 +800,17 @@ def test_the_assigned_counsellor_exports_everything_with_a_reason(db, client, lo
     response = _post(client, url, reason, token=token)
     assert response.status_code == 200 and response.mimetype == "application/json"
     data = json.loads(response.data)
-    assert_complete(data, ids)
+    # Only the record the counsellor may read in full today: the second one starts next year
+    # (their assignment to it has not begun), so it stays out of the file.
+    readable = ids[:1]
+    assert_complete(data, readable)
+    assert [p["id"] for p in data["pathways"]] == readable
     assert {b["note"] for p in data["pathways"] for b in p["barriers"]} <= set(made["canaries"])
+    assert "Kitchen" not in response.get_data(as_text=True)  # the second record's team
     rows = _journal(ids)
     assert [(r.pathway_id, r.user_id, r.by_member, r.what, r.outcome, r.reason) for r in rows] == [
-        (pid, counsellor.id, False, export.EXPORT_FOR_MEMBER, "allowed", reason) for pid in ids
+        (pid, counsellor.id, False, export.EXPORT_FOR_MEMBER, "allowed", reason)
+        for pid in readable
     ]
     (audit,) = _audits()
     assert audit.object_key == f"member:{ada.id}" and audit.actor_id == counsellor.id
@@ -813,7 +819,7 @@ def test_the_assigned_counsellor_exports_everything_with_a_reason(db, client, lo
 
     response = _post(client, url, reason, "pdf", token=token)
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
-    assert len(_journal(ids)) == 4
+    assert len(_journal(ids)) == 2
 
 
 def test_an_administrator_exports_the_membership_of_a_member_without_a_record(db, client, login_as):

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from portal.accounts.models import Role
 from portal.integration import policies
 from portal.integration.models import RecordRead
 from tests.conftest import csrf_token
@@ -80,3 +81,56 @@ def test_own_reads_name_nobody_others_are_named(db, client, login_as):
         (None, True, "allowed"),  # the member's own read: kept, naming nobody
         (counsellor.id, False, "allowed"),
     ]
+
+
+def test_only_an_anonymised_records_journal_may_be_deleted(db):
+    from portal.integration import journal
+    from portal.integration.models import ReadKind
+
+    living = make_pathway(member_with_login())
+    gone = make_pathway(member_with_login(), outcome_code="training")
+    reader = counsellor_user()
+    journal.record_read(reader, living.id, ReadKind.PAGE, "record")
+    journal.record_read(reader, gone.id, ReadKind.PAGE, "record")
+    with pytest.raises(sa.exc.DatabaseError), db.session.begin_nested():
+        db.session.execute(sa.delete(RecordRead).where(RecordRead.pathway_id == gone.id))
+    gone.member_id, gone.anonymised_on = None, date(2029, 2, 1)
+    db.session.flush()
+    db.session.execute(sa.delete(RecordRead).where(RecordRead.pathway_id == gone.id))
+    with pytest.raises(sa.exc.DatabaseError), db.session.begin_nested():
+        db.session.execute(sa.delete(RecordRead).where(RecordRead.pathway_id == living.id))
+    with pytest.raises(sa.exc.DatabaseError), db.session.begin_nested():
+        db.session.execute(sa.update(RecordRead).values(what="changed"))
+    assert db.session.scalar(sa.select(sa.func.count(RecordRead.id))) == 1
+
+
+def test_attempts_on_an_anonymised_record_tie_nobody_to_it(db, client, login_as):
+    ada = member_with_login(given="Ada")
+    old = make_pathway(ada, outcome_code="training")
+    make_pathway(ada, date(2027, 3, 1))
+    old.member_id, old.anonymised_on = None, date(2029, 2, 1)
+    db.session.flush()
+    login_as(ada.user)
+    assert client.get(f"/integration/{old.id}").status_code == 404
+    assert client.get(f"/integration/mine?pathway={old.id}").status_code == 404
+    rows = db.session.scalars(sa.select(RecordRead).where(RecordRead.outcome == "refused")).all()
+    assert len(rows) == 2
+    assert all(row.pathway_id is None for row in rows)  # the attempt, not the record
+
+
+def test_nobody_follows_their_own_pathway(db):
+    from portal.core.errors import DomainError
+    from portal.integration import services
+    from tests.factories_members import admin_user as an_admin
+    from tests.factories_members import user_with
+
+    both = user_with(Role.COUNSELLOR)
+    member = member_with_login()
+    member.user_id = both.id  # a counsellor who is also a worker-member
+    db.session.flush()
+    with pytest.raises(DomainError):
+        services.open_pathway(both, member, services.PathwayData(entry_on=date(2026, 1, 5)))
+    other = counsellor_user()
+    pathway = services.open_pathway(other, member, services.PathwayData(entry_on=date(2026, 1, 5)))
+    with pytest.raises(DomainError):
+        services.assign(an_admin(), pathway, both, "counsellor", date(2026, 1, 5), None, False)
