@@ -83,9 +83,13 @@ def init_request_hooks(app: Flask) -> None:
     def _start_request():
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
-        # A blueprint whose reads write (a read journal) sets `reads_write`.
+        # A blueprint whose reads write (a read journal) sets `reads_write`, and lists the pages
+        # that write nothing in `read_only_endpoints`.
         blueprint = app.blueprints.get(request.blueprint or "")
-        read_only = request.method in SAFE_METHODS and not getattr(blueprint, "reads_write", False)
+        reads_write = getattr(blueprint, "reads_write", False) and request.endpoint not in getattr(
+            blueprint, "read_only_endpoints", ()
+        )
+        read_only = request.method in SAFE_METHODS and not reads_write
         g.sqlite_begin_token = set_sqlite_read_only(read_only)
         # Every form and query value reaches the views without control characters.
         for name in ("args", "form"):

@@ -15,6 +15,11 @@ from portal.integration import journal, models, policies  # noqa: E402,F401
 # (BEGIN IMMEDIATE), so a read never fails half-way when someone else writes; and the journal
 # rows a request wrote are committed whatever its answer.
 bp.reads_write = True
+# The figures and the settings read no record and write nothing: they keep deferred
+# (non-blocking) transactions. (The figures' CSV writes an audit entry.)
+bp.read_only_endpoints = frozenset(
+    {"integration.reports", "integration.list_skills", "integration.list_outcomes"}
+)
 bp.after_request(journal.keep_journal)
 
 
