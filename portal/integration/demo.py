@@ -174,8 +174,8 @@ def _amina(pathway: Pathway, amina: User, anne: User, trainer: User | None, skil
         services.extend(
             anne,
             pathway,
-            _add_months(pathway.planned_end_on, 6),
-            "Six more months to finish the food hygiene training.",
+            _add_months(pathway.planned_end_on, 12),
+            "One more year to finish the food hygiene training.",
         )
     hygiene = content.add_goal(
         anne, pathway, "Get the food hygiene certificate", "The course is on Tuesday mornings."
