@@ -20,6 +20,15 @@ with the size of the group it comes from, and `protect` applies the rule:
 A team's own report is also protected against differencing (see `report`): whoever can read
 the report for all teams and the one for a team can subtract them, so each figure of the team is
 also hidden when the rest of the association (all teams but this one) behind it is 1 to 4 people.
+
+Every single-year report is published too, so the report over all years is protected against
+the years (see `_across_years`): a figure over all years is hidden whenever the same figure of
+any single year inside it is hidden in that year's report (and, for a team, with the team rule
+above, year by year); its year-by-year rows follow each year's report and a total is never shown
+next to a hidden year. Single-year figures are the finest level published, so they are never
+hidden because of the all-years report. Between single years, the pathways running are a stock
+moved by the entries and exits: they follow the stock-and-flow rule (`_stock_hidden`,
+`_team_stock_hidden`).
 """
 
 from __future__ import annotations
@@ -367,9 +376,10 @@ def _outcome_rows(first, last, team) -> list[OutcomeRow]:
     ]
 
 
-def _skills(first, last, team) -> tuple[Cell, Cell, Cell]:
+def _skills(first, last, team, group_key=None):
     """Pathways active in the period with a skill assessed at least twice (up to the period's
-    end): how many, the share whose latest level is above the first, the average gain."""
+    end): how many, the share whose latest level is above the first, the average gain. With
+    `group_key`, a dict of those three cells per value of the key (see `_grouped`)."""
     partition = (SkillAssessment.pathway_id, SkillAssessment.skill_id)
     ranked = (
         sa.select(
@@ -420,7 +430,7 @@ def _skills(first, last, team) -> tuple[Cell, Cell, Cell]:
         .subquery()
     )
     progressed = per_pathway.c.best > 0
-    row = db.session.execute(
+    query = (
         sa.select(
             sa.func.count(per_pathway.c.pathway_id).label("n"),
             _people().label("p"),
@@ -430,12 +440,24 @@ def _skills(first, last, team) -> tuple[Cell, Cell, Cell]:
         )
         .select_from(per_pathway)
         .join(Pathway, Pathway.id == per_pathway.c.pathway_id)
-    ).one()
+    )
+    rows = db.session.execute(_grouped(query, group_key)).all()
+    if group_key is None:
+        return _skill_cells(rows[0])
+    return {row.key: _skill_cells(row) for row in rows}
+
+
+def _skill_cells(row) -> tuple[Cell, Cell, Cell]:
     return (
         count_cell(row.n, row.p),
         rate_cell(row.progressed, row.p),
         ratio_cell(row.gains, row.skills, row.p, kind="levels"),
     )
+
+
+NO_SKILLS = _skill_cells(
+    type("Row", (), {"n": 0, "p": 0, "progressed": 0, "gains": 0, "skills": 0})
+)
 
 
 def _participation(first, last, team) -> tuple[Cell, Cell, Cell]:
@@ -499,6 +521,11 @@ def _series(end_year: int, team: str | None) -> list[YearRow]:
 def _team_rows(first, last) -> list[TeamRow]:
     """One row per team with at least MIN_GROUP pathways active in the period, the others
     folded into one row; each column protected against subtraction from the total."""
+    return _team_rows_sized(first, last)[0]
+
+
+def _team_rows_sized(first, last) -> tuple[list[TeamRow], dict[str, int]]:
+    """`_team_rows` and the number of pathways of each team active in the period."""
     sizes = db.session.execute(
         sa.select(Pathway.team, sa.func.count())
         .where(_active_clause(first, last))
@@ -506,7 +533,7 @@ def _team_rows(first, last) -> list[TeamRow]:
     ).all()
     big = sorted(t for t, n in sizes if n >= MIN_GROUP)
     if not sizes:
-        return []
+        return [], {}
     key = (
         sa.case((Pathway.team.in_(big), Pathway.team), else_=OTHER_TEAMS)
         if big
@@ -544,7 +571,13 @@ def _team_rows(first, last) -> list[TeamRow]:
                 hours[i],
             )
         )
-    return rows
+    return rows, dict(sizes)
+
+
+def _yearly_team_rows(span: list[int]) -> list[tuple[list[TeamRow], dict[str, int]]]:
+    """The breakdown by team of each year of `span`, as `_team_rows_sized` (three statements
+    per year; one statement for all years, folding each year's teams, was slower)."""
+    return [_team_rows_sized(*_year_bounds(y)) for y in span]
 
 
 def _hidden(cell: Cell) -> Cell:
@@ -573,14 +606,15 @@ MAIN_CELLS = (
 TEAM_CELLS = ("active", "entries", "exits", "positive_rate", "support_hours")
 
 
-def _figures(year: int | None, team: str | Others | None) -> Report:
+def _figures(year: int | None, team: str | Others | None, skills=None) -> Report:
     """The figures with the rule applied to each group on its own (primary suppression; the
-    breakdown by team, only for all teams, protected); `_consistent` does the rest."""
+    breakdown by team, only for all teams, protected); `_consistent` does the rest. `skills`:
+    the three skill cells when already computed."""
     first, last = _year_bounds(year)
     (totals,) = _pathway_figures(first, last, team)
     (support,) = _support_figures(first, last, team)
     hours = support.minutes / 60
-    skills_assessed, skills_progress, skills_gain = _skills(first, last, team)
+    skills_assessed, skills_progress, skills_gain = skills or _skills(first, last, team)
     members, meeting_rate, poll_rate = _participation(first, last, team)
     support_hours = count_cell(hours, support.people, "hours")
     return Report(
@@ -725,6 +759,331 @@ def _rows_against(mine: list, whole: list, rest: list, key: str, names: tuple[st
     return guarded
 
 
+# --- All years next to each year ------------------------------------------------------------------
+
+YEARLY_CELLS = ("entries", "exits", "positive_rate", "average_months", "support_hours")
+# Figures of the all-years report whose group is every pathway, i.e. the entrants of all years
+# together: they follow the all-years entries (see `_across_years`).
+WHOLE_GROUP_CELLS = (
+    "active",
+    "hours_per_pathway",
+    "skills_assessed",
+    "skills_progress",
+    "skills_gain",
+    "members",
+    "meeting_rate",
+    "poll_rate",
+)
+
+
+def _year_report(year: int | None, team: str | Others | None, **cells) -> Report:
+    """A report holding only `cells` (the others 0 of nobody, no outcome rows), with the rule of
+    a single-year report applied (`_consistent`)."""
+    zero = Cell(0, 0)
+    base = {name: zero for name in MAIN_CELLS}
+    base["outcomes"] = []
+    base.update(cells)
+    return _consistent(Report(year=year, team=team if isinstance(team, str) else None, **base))
+
+
+def _yearly_figures(team: str | Others | None, outcomes: list[OutcomeRow]) -> dict[int, Report]:
+    """The additive figures of every year at once, grouped by year in four statements (entries
+    by entry year, exits by exit year, exits by outcome and exit year, support by action year),
+    each with the rule of a single-year report applied (`_consistent`). Only the figures that
+    add up across years are filled in; the others are 0 of nobody. `outcomes` gives the rows
+    (those of the all-years report)."""
+    team_clause = _team_clause(team)
+    entry_year = sa.extract("year", Pathway.entry_on)
+    entries = {
+        int(y): (n, p)
+        for y, n, p in db.session.execute(
+            sa.select(entry_year, sa.func.count(), _people())
+            .where(team_clause)
+            .group_by(entry_year)
+        )
+    }
+    exit_year = sa.extract("year", Pathway.exit_on)
+    exits = {
+        int(r.y): r
+        for r in db.session.execute(
+            sa.select(
+                exit_year.label("y"),
+                sa.func.count().label("n"),
+                _people().label("p"),
+                _people(ExitOutcome.positive.is_(True)).label("positive_p"),
+                sa.func.coalesce(
+                    sa.func.sum(_days_between(Pathway.entry_on, Pathway.exit_on)), 0
+                ).label("days"),
+            )
+            .select_from(Pathway)
+            .outerjoin(ExitOutcome, ExitOutcome.id == Pathway.outcome_id)
+            .where(Pathway.exit_on.is_not(None), team_clause)
+            .group_by(exit_year)
+        )
+    }
+    by_outcome = {
+        (int(y), code): (n, p)
+        for y, code, n, p in db.session.execute(
+            sa.select(exit_year, ExitOutcome.code, sa.func.count(), _people())
+            .select_from(Pathway)
+            .join(ExitOutcome, ExitOutcome.id == Pathway.outcome_id)
+            .where(Pathway.exit_on.is_not(None), team_clause)
+            .group_by(exit_year, ExitOutcome.code)
+        )
+    }
+    action_year = sa.extract("year", SupportAction.happened_on)
+    support = {
+        int(y): (minutes, p)
+        for y, minutes, p in db.session.execute(
+            sa.select(
+                action_year, sa.func.coalesce(sa.func.sum(SupportAction.minutes), 0), _people()
+            )
+            .select_from(SupportAction)
+            .join(Pathway, Pathway.id == SupportAction.pathway_id)
+            .where(team_clause)
+            .group_by(action_year)
+        )
+    }
+    years = set(entries) | set(exits) | set(support) | {y for y, _code in by_outcome}
+    found = {}
+    for y in sorted(years):
+        x = exits.get(y)
+        exits_n, exits_p = (x.n, x.p) if x else (0, 0)
+        minutes, support_p = support.get(y, (0, 0))
+        found[y] = _year_report(
+            y,
+            team,
+            entries=count_cell(*entries.get(y, (0, 0))),
+            exits=count_cell(exits_n, exits_p),
+            outcomes=[
+                replace(row, exits=count_cell(*by_outcome.get((y, row.code), (0, 0))))
+                for row in outcomes
+            ],
+            positive_rate=rate_cell(x.positive_p if x else 0, exits_p),
+            average_months=ratio_cell(
+                float(x.days if x else 0) / DAYS_PER_MONTH, exits_n, exits_p, "months"
+            ),
+            support_hours=count_cell(minutes / 60, support_p, "hours"),
+        )
+    return found
+
+
+def _team_yearly(mine: dict, whole: dict, rest: dict) -> dict[int, Report]:
+    """A team's figures of each year with the rule of `report` for a team: against all teams
+    and against the rest of the association, year by year."""
+    empty = _year_report(None, None)
+    guarded = {}
+    for y, m in mine.items():
+        w, o = whole.get(y, empty), rest.get(y, empty)
+        cells = {
+            name: _against(getattr(m, name), getattr(w, name), getattr(o, name))
+            for name in YEARLY_CELLS
+        }
+        guarded[y] = _consistent(
+            replace(
+                m,
+                outcomes=_rows_against(m.outcomes, w.outcomes, o.outcomes, "code", ("exits",)),
+                **cells,
+            )
+        )
+    return guarded
+
+
+def _across_years(r: Report, yearly: dict[int, Report]) -> Report:
+    """The all-years report next to the report of every single year.
+
+    Every single-year report is published, so a figure for all years minus the figures of the
+    other years gives a year's figure back (10 entries last year, "fewer than 5" this year, 12
+    over all years: 2). The rule: an all-years figure is hidden whenever the matching figure of
+    ANY single year inside it is hidden in that year's report (1 to 4 people behind it, or
+    hidden there by a secondary rule: an outcome row, a rate whose part or rest is small, a
+    team's figure against the rest of the association). Rates and averages go with it
+    (weighted-average differencing: the positive-exit rate times the exits gives the positive
+    exits, the average length times the exits the days), so the positive-exit rate, the average
+    length and every outcome row follow the years too.
+
+    Active pathways, members, skills and participation over all years are about every pathway,
+    i.e. the entrants of all years together (the all-years active pathways are exactly the
+    all-years entries): when the entries of some year are hidden, so are they, else the
+    all-years group minus a year's group would tell about that year's hidden entrants.
+
+    The year-by-year rows of the page follow each year's report (a year hidden there is hidden
+    here, so its total is hidden too); and the page never shows a total with all but one of its
+    year cells (see `_consistent`).
+
+    Why single-year figures are safe next to the all-years page: they are the finest level
+    published. Every all-years figure is shown only when every year's figure inside it is shown,
+    so a hidden all-years figure is hidden only to keep a hidden year figure unknown; a
+    single-year figure cannot rebuild a hidden all-years figure that holds a hidden year (that
+    year's figure is not published anywhere), and where all years are shown the total tells
+    nothing more than the years. The yearly rows on the all-years page are the very cells of
+    the single-year reports, never a coarser figure.
+    """
+    changed: dict = {}
+    for name in YEARLY_CELLS:
+        if any(getattr(y, name).suppressed for y in yearly.values()):
+            changed[name] = _hidden(getattr(r, name))
+    hidden_codes = {row.code for y in yearly.values() for row in y.outcomes if row.exits.suppressed}
+    changed["outcomes"] = [
+        replace(row, exits=_hidden(row.exits)) if row.code in hidden_codes else row
+        for row in r.outcomes
+    ]
+    series = []
+    for row in r.series:
+        y = yearly.get(row.year)
+        if y is not None:
+            row = replace(
+                row, entries=_hide(row.entries, y.entries), exits=_hide(row.exits, y.exits)
+            )
+        series.append(row)
+    changed["series"] = series
+    # A total is never shown next to a hidden year cell (so never with all but one of them).
+    for name in ("entries", "exits"):
+        if any(getattr(row, name).suppressed for row in series):
+            changed[name] = _hidden(getattr(r, name))
+    if changed.get("entries", r.entries).suppressed:
+        for name in WHOLE_GROUP_CELLS:
+            changed[name] = _hidden(getattr(r, name))
+    return _consistent(replace(r, **changed))
+
+
+def _stock_hidden(yearly: dict[int, Report]) -> set[int]:
+    """The years whose pathways running are hidden, by the stock-and-flow rule.
+
+    The pathways running in year Y are those of year Y-1, plus the entries of Y, minus the exits
+    of Y-1 (an identity of the counts shown). So with the running pathways of two years next to
+    each other shown, a hidden entries(Y) or exits(Y-1) is their difference (10 running last
+    year, 12 this year, nobody left: 2 entered). Such a pair of years is a broken link; years
+    joined by unbroken links form a segment whose running figures are all known from any one of
+    them, and before the first year everything is 0 (known). So the running figures of every
+    other segment are hidden, starting with the one after the first broken link: each broken
+    link then has a hidden segment on one side, and no chain of shown figures crosses it."""
+    if not yearly:
+        return set()
+    segment, hidden = 0, set()
+    empty = _year_report(None, None)
+    for y in range(min(yearly), max(yearly) + 1):
+        if yearly.get(y, empty).entries.suppressed or yearly.get(y - 1, empty).exits.suppressed:
+            segment += 1
+        if segment % 2:
+            hidden.add(y)
+    return hidden
+
+
+def _team_stock_hidden() -> dict[str, set[int]]:
+    """For each row of the breakdown by team, the years whose running pathways it hides: the
+    stock-and-flow rule of `_stock_hidden` for each row (a team's running pathways of two years
+    next to each other tell its entries minus its exits). A row's link between two years is
+    broken when its entries of the year or its exits of the year before are 1 to 4 people, or
+    when it is the next smallest of a column where only one row is (the breakdown hides it
+    too). Teams with fewer than MIN_GROUP pathways over all years are only ever shown folded, so
+    they count as one row. Two statements, grouped by team and year."""
+    large = (
+        sa.select(Pathway.team)
+        .group_by(Pathway.team)
+        .having(sa.func.count() >= MIN_GROUP)
+        .scalar_subquery()
+    )
+    keyed = sa.select(
+        Pathway.id.label("id"),
+        sa.case((Pathway.team.in_(large), Pathway.team), else_=OTHER_TEAMS).label("key"),
+    ).subquery()
+    broken: dict[str, set[int]] = {}
+    for column, shift in ((Pathway.entry_on, 0), (Pathway.exit_on, 1)):
+        year = sa.extract("year", column)
+        by_year: dict[int, dict[str, int]] = {}
+        for key, y, people in db.session.execute(
+            sa.select(keyed.c.key, year, _people())
+            .join(keyed, keyed.c.id == Pathway.id)
+            .where(column.is_not(None))
+            .group_by(keyed.c.key, year)
+        ):
+            by_year.setdefault(int(y), {})[key] = people
+        for y, cells in by_year.items():
+            small = [k for k, n in cells.items() if is_small(n)]
+            if len(small) == 1:
+                others = [k for k, n in cells.items() if n and not is_small(n)]
+                if others:
+                    small.append(min(others, key=lambda k: cells[k]))
+            for key in small:
+                broken.setdefault(key, set()).add(y + shift)
+    hidden: dict[str, set[int]] = {}
+    for key, years in broken.items():
+        segment = 0
+        for y in range(min(years), max(years | {local_today().year}) + 1):
+            segment += y in years
+            if segment % 2:
+                hidden.setdefault(key, set()).add(y)
+    return hidden
+
+
+def _stock(r: Report, yearly: dict[int, Report]) -> Report:
+    """A single-year report with the stock-and-flow rule (`_stock_hidden`): in a year whose
+    running pathways are hidden, the figures about the people running (members followed, skills,
+    participation, hours per pathway) are hidden too, as they move with the same entries and
+    exits, and so is the column of running pathways of the breakdown by team, which adds up to
+    them."""
+    if r.year not in _stock_hidden(yearly):
+        return r
+    hidden = {n: _hidden(getattr(r, n)) for n in WHOLE_GROUP_CELLS}
+    # The breakdown by team adds up to the running pathways: its column goes with them.
+    hidden["teams"] = [replace(t, active=_hidden(t.active)) for t in r.teams]
+    return _consistent(replace(r, **hidden))
+
+
+def _teams_across(rows: list[TeamRow], years: list[tuple[list[TeamRow], dict[str, int]]]):
+    """The breakdown by team over all years next to the breakdown of every single year: a
+    team's figure is hidden when it is hidden in any year's breakdown, or when the team was
+    folded into "Other teams" in a year (1 to 4 pathways then), and "Other teams" with it (its
+    teams are not the same as that year's); over all years a team's running pathways are its
+    entries, so they go together; then each column is protected again."""
+    big = {row.key for row in rows if not row.other}
+    hidden: dict[str, set[str]] = {row.key: set() for row in rows}
+    for year_rows, sizes in years:
+        by_key = {row.key: row for row in year_rows}
+        for key in big:
+            if 0 < sizes.get(key, 0) < MIN_GROUP:  # folded that year
+                hidden[key].update(TEAM_CELLS)
+                if OTHER_TEAMS in hidden:
+                    hidden[OTHER_TEAMS].update(TEAM_CELLS)
+        for key in hidden:
+            row = by_key.get(key)
+            if row is not None:
+                hidden[key].update(n for n in TEAM_CELLS if getattr(row, n).suppressed)
+    for names in hidden.values():
+        if "entries" in names:  # over all years, a team's running pathways are its entries
+            names.add("active")
+    rows = [replace(row, **{n: _hidden(getattr(row, n)) for n in hidden[row.key]}) for row in rows]
+    for name in ("active", "entries", "exits", "support_hours"):
+        column = protect([getattr(row, name) for row in rows])
+        rows = [replace(row, **{name: c}) for row, c in zip(rows, column, strict=True)]
+    return rows
+
+
+def _all_years(team: str | None) -> Report:
+    """The all-years report for all teams (team None) or one team: see `_across_years`.
+
+    Statements: those of the all-years figures, four grouped by year for all teams (and for a
+    team four more for the team and four for the rest), and three per year for the breakdown by
+    team of each year (to keep what each year's breakdown hides)."""
+    whole = _consistent(_figures(None, None))
+    whole_years = _yearly_figures(None, whole.outcomes)
+    span = sorted(whole_years)
+    per_year_teams = _yearly_team_rows(span)
+    whole = _across_years(whole, whole_years)
+    whole = _consistent(replace(whole, teams=_teams_across(whole.teams, per_year_teams)))
+    if team is None:
+        return whole
+    # The team's and the rest's skills in one statement (True: the team's pathways).
+    skills = {bool(k): v for k, v in _skills(None, None, None, Pathway.team == team).items()}
+    mine = _figures(None, team, skills.get(True, NO_SKILLS))
+    rest_figures = _consistent(_figures(None, Others(team), skills.get(False, NO_SKILLS)))
+    rest_years = _yearly_figures(Others(team), rest_figures.outcomes)
+    rest = _across_years(rest_figures, rest_years)
+    mine_years = _team_yearly(_yearly_figures(team, whole.outcomes), whole_years, rest_years)
+    return _against_whole(mine, whole, rest, team, mine_years)
+
+
 def report(year: int | None, team: str | None) -> Report:
     """The figures for one year (None: all years) and one team (None: all teams).
 
@@ -738,16 +1097,45 @@ def report(year: int | None, team: str | None) -> Report:
     breakdown by team hides (else a small team folded into "Other teams" would be the total
     minus the teams shown). Then `_consistent` hides whatever would give a hidden figure back.
 
+    Over all years, see `_all_years` and `_across_years`; for one year, each year's entries and
+    exits (grouped by year) also decide which running figures are hidden (`_stock`).
+
     Statements: those of one report for all teams, plus twice those of one team's figures
-    (the team and the rest), whatever the number of records.
+    (the team and the rest), plus four grouped by year for all teams (and for a team, for the
+    team and for the rest) and two for the breakdown's stock rule; over all years, three more
+    per year with pathways (each year's breakdown by team). None grows with the number of
+    records.
     """
+    if year is None:
+        return _all_years(team)
     whole = _consistent(_figures(year, None))
+    whole_years = _yearly_figures(None, whole.outcomes)
+    whole = _stock(whole, whole_years)
+    if whole.teams:
+        stock = _team_stock_hidden()
+        active = protect(
+            [_hidden(t.active) if year in stock.get(t.key, ()) else t.active for t in whole.teams]
+        )
+        whole = replace(
+            whole, teams=[replace(t, active=a) for t, a in zip(whole.teams, active, strict=True)]
+        )
     if team is None:
         return whole
     mine = _figures(year, team)
     # The rest's figures can be worked out (all teams minus the team), so they follow the rules
     # of a report too: what they hide, the team's report hides.
     rest = _consistent(_figures(year, Others(team)))
+    rest_years = _yearly_figures(Others(team), rest.outcomes)
+    rest = _stock(rest, rest_years)
+    mine_years = _team_yearly(_yearly_figures(team, whole.outcomes), whole_years, rest_years)
+    return _stock(_against_whole(mine, whole, rest, team), mine_years)
+
+
+def _against_whole(
+    mine: Report, whole: Report, rest: Report, team: str, yearly: dict | None = None
+) -> Report:
+    """The team's figures against all teams' and the rest's (see `report`); over all years,
+    against the team's figures of each year too (`yearly`, see `_across_years`)."""
     cells = {
         name: _against(getattr(mine, name), getattr(whole, name), getattr(rest, name))
         for name in MAIN_CELLS
@@ -762,6 +1150,8 @@ def report(year: int | None, team: str | None) -> Report:
         series=_rows_against(mine.series, whole.series, rest.series, "year", ("entries", "exits")),
         **cells,
     )
+    if yearly is not None:
+        return _across_years(_consistent(guarded), yearly)
     return _consistent(guarded)
 
 

@@ -166,10 +166,20 @@ def test_each_figure_on_a_known_dataset(dataset):
 
 def test_all_years(dataset):
     r = reports.report(None, None)
-    assert r.active == Cell(19, 19)
-    assert r.entries == Cell(19, 19)
-    assert r.exits == Cell(13, 13)
-    assert r.support_hours.value == pytest.approx(7.5 + 50)
+    # D's 2 entries (2023), E's 1 (2026) and D's 2 exits (2024) are hidden in their years' reports,
+    # so the totals over all years are hidden (else total - other years = them); the active
+    # pathways over all years are the same group as the entries.
+    assert r.entries.suppressed and r.active.suppressed and r.exits.suppressed
+    assert r.positive_rate.suppressed and r.average_months.suppressed
+    assert r.support_hours.value == pytest.approx(7.5 + 50)  # 5 people in 2024 and in 2025
+
+
+def test_all_years_shown_when_every_year_is(db):
+    pathways(6, date(2024, 3, 1), outcome_code="long_term_job", exit_on=date(2025, 6, 1))
+    pathways(5, date(2025, 3, 1))
+    r = reports.report(None, None)
+    assert r.active == Cell(11, 11) and r.entries == Cell(11, 11) and r.exits == Cell(6, 6)
+    assert r.positive_rate.value == 1.0
 
 
 def test_a_team_alone(dataset):
@@ -294,7 +304,9 @@ def test_statement_count_does_not_grow(db):
     small = statements()
     grow(90)
     assert statements() == small
-    assert small <= 36  # a team's report also computes all teams' and the rest's figures
+    # A team's report also computes all teams' and the rest's figures, each year's figures
+    # (grouped by year) and, over all years, each year's breakdown by team (3 per year: 2 here).
+    assert small <= 60
 
 
 # --- The pages ------------------------------------------------------------------------------------
@@ -556,3 +568,141 @@ def test_consistency_rule():
     assert r.meeting_rate.suppressed and r.poll_rate.suppressed
     assert r.hours_per_pathway.suppressed
     assert reports._consistent(made()) == made()
+
+
+# --- Differencing across years ---------------------------------------------------------------------
+
+
+THIS_YEAR = reports.local_today().year
+
+
+def _numbers(r: reports.Report) -> list[float]:
+    """Every number shown on a report (its page and CSV), the year-by-year rows included."""
+    cells = [cell for _name, cell in _every_cell(r)]
+    for t in r.teams:
+        cells += [getattr(t, name) for name in reports.TEAM_CELLS]
+    return [c.value for c in cells if c.shown and c.value is not None]
+
+
+def _reveals(target: float, *reports_: reports.Report) -> bool:
+    """Whether `target` is a difference of two shown numbers of these reports, or is shown.
+
+    Crude on purpose (any two figures, related or not): the datasets are chosen so that no
+    unrelated figures differ by the target."""
+    shown = [v for r in reports_ for v in _numbers(r)] + [0]
+    return any(a - b == pytest.approx(target) for a in shown for b in shown)
+
+
+def test_the_reviewers_case_across_years(db):
+    """10 entries last year, 2 this year: no report gives the 2 back."""
+    pathways(10, date(THIS_YEAR - 1, 3, 1))
+    pathways(2, date(THIS_YEAR, 3, 1))
+    this, last, every = (
+        reports.report(THIS_YEAR, None),
+        reports.report(THIS_YEAR - 1, None),
+        reports.report(None, None),
+    )
+    assert this.entries.suppressed
+    assert last.entries == Cell(10, 10)
+    assert every.entries.suppressed and every.active.suppressed  # 12 - 10 = 2
+    series = {row.year: row.entries for row in every.series}
+    assert series[THIS_YEAR].suppressed and series[THIS_YEAR - 1] == Cell(10, 10)
+    # Running pathways: 10 last year, 12 this year, nobody left, so 12 - 10 = 2 entered.
+    assert this.active.suppressed or last.active.suppressed
+    assert not _reveals(2, this, last, every)
+    assert not _reveals(12, this, last, every)  # 12 - 10 = 2
+
+
+def test_rates_and_averages_across_years(db):
+    """Last year 10 left with a job; this year 2 left, not with a job (10 others are still
+    there). The all-years positive-exit rate (10 of 12) and average length would give the 2
+    away next to last year's."""
+    entry = date(THIS_YEAR - 2, 9, 1)
+    pathways(10, entry, outcome_code="long_term_job", exit_on=date(THIS_YEAR - 1, 3, 1))
+    pathways(2, entry, outcome_code="job_seeking", exit_on=date(THIS_YEAR, 1, 2))
+    pathways(10, date(THIS_YEAR - 1, 3, 1))
+    last, this, every = (
+        reports.report(THIS_YEAR - 1, None),
+        reports.report(THIS_YEAR, None),
+        reports.report(None, None),
+    )
+    assert last.positive_rate.value == 1.0 and last.average_months.shown
+    assert this.exits.suppressed
+    for cell in (every.exits, every.positive_rate, every.average_months):
+        assert cell.suppressed and cell.value is None
+    assert all(row.exits.suppressed or row.exits.value == 0 for row in every.outcomes)
+    # Nothing about exits over all years that, next to last year's, leaves this year's 2.
+    for name in ("exits", "positive_rate", "average_months"):
+        assert getattr(every, name).value is None
+
+
+def test_support_hours_across_years(db):
+    made = pathways(6, date(THIS_YEAR - 1, 3, 1))
+    for p in made:
+        action(p, date(THIS_YEAR - 1, 4, 1), 60)
+    action(made[0], date(THIS_YEAR, 4, 1), 600)  # one person this year
+    _db.session.flush()
+    every = reports.report(None, None)
+    assert reports.report(THIS_YEAR - 1, None).support_hours.value == pytest.approx(6)
+    assert every.support_hours.suppressed and every.hours_per_pathway.suppressed
+
+
+def test_a_team_over_all_years(db):
+    """Garden (10) and Kitchen (16) over two years; this year Garden had 2 entries. Garden's
+    all-years figures, the all-teams breakdown over all years and each year's reports give
+    nothing back about those 2."""
+    pathways(8, date(THIS_YEAR - 1, 3, 1), team="Garden")
+    pathways(2, date(THIS_YEAR, 3, 1), team="Garden")
+    pathways(9, date(THIS_YEAR - 1, 3, 1), team="Kitchen")  # numbers chosen so that no two
+    pathways(7, date(THIS_YEAR, 3, 1), team="Kitchen")  # unrelated figures differ by 2
+    assert "Garden" in reports.report_teams(None)
+    garden = reports.report(None, "Garden")
+    every = reports.report(None, None)
+    assert garden.entries.suppressed and garden.active.suppressed
+    rows = {row.key: row for row in every.teams}
+    assert rows["Garden"].entries.suppressed and rows["Garden"].active.suppressed
+    this_garden_entries = {row.year: row.entries for row in garden.series}[THIS_YEAR]
+    assert this_garden_entries.suppressed
+    year_reports = [reports.report(y, None) for y in (THIS_YEAR, THIS_YEAR - 1)]
+    year_reports += [
+        reports.report(y, t) for y in (THIS_YEAR, THIS_YEAR - 1) for t in reports.report_teams(y)
+    ]
+    assert not _reveals(2, garden, every, *year_reports)
+
+
+def test_all_years_page_never_shows_a_total_with_a_hidden_year(db, client, login_as):
+    pathways(10, date(THIS_YEAR - 1, 3, 1))
+    pathways(2, date(THIS_YEAR, 3, 1))
+    login_as(board_user())
+    body = client.get("/integration/reports.csv?year=all").get_data(as_text=True)
+    values = {(r[0], r[1]): r[2] for r in csv.reader(io.StringIO(body.lstrip("\ufeff")))}
+    assert values[("entries_by_year", str(THIS_YEAR))] == "<5"
+    assert values[("entries_by_year", str(THIS_YEAR - 1))] == "10"
+    assert values[("entries", "")] == "<5" and values[("active_pathways", "")] == "<5"
+    assert "12" not in {v for (_f, _g), v in values.items()}
+
+
+def test_all_years_consistency(db):
+    """Every all-years figure is shown only when the same figure is shown for every year."""
+    pathways(
+        7,
+        date(THIS_YEAR - 2, 3, 1),
+        outcome_code="long_term_job",
+        exit_on=date(THIS_YEAR - 1, 5, 1),
+    )
+    pathways(3, date(THIS_YEAR - 1, 3, 1), outcome_code="training", exit_on=date(THIS_YEAR, 5, 1))
+    pathways(6, date(THIS_YEAR, 3, 1))
+    every = reports.report(None, None)
+    years = {y: reports.report(y, None) for y in range(THIS_YEAR - 2, THIS_YEAR + 1)}
+    for name in reports.YEARLY_CELLS:
+        if getattr(every, name).shown:
+            assert all(getattr(r, name).shown for r in years.values()), name
+    for row in every.outcomes:
+        if row.exits.shown and row.exits.value:
+            for r in years.values():
+                assert {o.code: o.exits for o in r.outcomes}[row.code].shown, row.code
+    assert every.exits.suppressed  # 3 training exits this year
+    for row in every.series:
+        if row.year in years:
+            assert row.entries.suppressed == years[row.year].entries.suppressed
+            assert row.exits.suppressed == years[row.year].exits.suppressed
