@@ -245,6 +245,7 @@ def run(name: str, args, directory: Path) -> None:
                 "report(all years, all teams)": lambda: reports.report(None, None),
                 f"report({year}, all teams)": lambda: reports.report(year, None),
                 f"report({year}, team Garden)": lambda: reports.report(year, "Garden"),
+                "report(all years, team Garden)": lambda: reports.report(None, "Garden"),
             }
             for label, function in cases.items():
                 median, low, high = timed(function, args.runs)

@@ -381,23 +381,18 @@ def _skills(first, last, team, group_key=None):
     end): how many, the share whose latest level is above the first, the average gain. With
     `group_key`, a dict of those three cells per value of the key (see `_grouped`)."""
     partition = (SkillAssessment.pathway_id, SkillAssessment.skill_id)
+    order = (SkillAssessment.assessed_on, SkillAssessment.id)
+    whole = (None, None)  # the window is the whole partition: one sort gives both ends
     ranked = (
         sa.select(
             SkillAssessment.pathway_id,
             SkillAssessment.skill_id,
-            SkillAssessment.level,
-            sa.func.row_number()
-            .over(
-                partition_by=partition,
-                order_by=(SkillAssessment.assessed_on, SkillAssessment.id),
-            )
-            .label("from_first"),
-            sa.func.row_number()
-            .over(
-                partition_by=partition,
-                order_by=(SkillAssessment.assessed_on.desc(), SkillAssessment.id.desc()),
-            )
-            .label("from_last"),
+            sa.func.first_value(SkillAssessment.level)
+            .over(partition_by=partition, order_by=order, rows=whole)
+            .label("first_level"),
+            sa.func.last_value(SkillAssessment.level)
+            .over(partition_by=partition, order_by=order, rows=whole)
+            .label("last_level"),
         )
         .join(Pathway, Pathway.id == SkillAssessment.pathway_id)
         .where(
@@ -410,10 +405,7 @@ def _skills(first, last, team, group_key=None):
     pairs = (
         sa.select(
             ranked.c.pathway_id,
-            (
-                sa.func.max(sa.case((ranked.c.from_last == 1, ranked.c.level)))
-                - sa.func.max(sa.case((ranked.c.from_first == 1, ranked.c.level)))
-            ).label("gain"),
+            (sa.func.max(ranked.c.last_level) - sa.func.max(ranked.c.first_level)).label("gain"),
         )
         .group_by(ranked.c.pathway_id, ranked.c.skill_id)
         .having(sa.func.count() >= 2)
