@@ -809,8 +809,7 @@ def test_the_assigned_counsellor_exports_everything_with_a_reason(db, client, lo
     assert "Kitchen" not in response.get_data(as_text=True)  # the second record's team
     rows = _journal(ids)
     assert [(r.pathway_id, r.user_id, r.by_member, r.what, r.outcome, r.reason) for r in rows] == [
-        (pid, counsellor.id, False, export.EXPORT_FOR_MEMBER, "allowed", reason)
-        for pid in readable
+        (pid, counsellor.id, False, export.EXPORT_FOR_MEMBER, "allowed", reason) for pid in readable
     ]
     (audit,) = _audits()
     assert audit.object_key == f"member:{ada.id}" and audit.actor_id == counsellor.id
