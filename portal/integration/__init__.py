@@ -2,9 +2,6 @@
 goals, support actions, skills, barriers, exit — with the read journal, the member's own view,
 their data export, the anonymisation after exit and aggregate reports."""
 
-import importlib
-import importlib.util
-
 from flask import Blueprint, g
 
 bp = Blueprint("integration", __name__, url_prefix="/integration")
@@ -47,16 +44,15 @@ def integration_links(user) -> dict[str, bool]:
     return cache[user.id]
 
 
-# Modules still being written are imported when present (made explicit once they all exist).
-for _name in (
-    "views",
-    "views_content",
-    "views_settings",
-    "participation",
-    "views_mine",
-    "views_export",
-    "views_reports",
-    "cli",
-):
-    if importlib.util.find_spec(f"portal.integration.{_name}") is not None:
-        importlib.import_module(f"portal.integration.{_name}")
+# The routes, and the record page's sections each module registers.
+from portal.integration import (  # noqa: E402,F401
+    participation,
+    rectification,
+    views,
+    views_content,
+    views_export,
+    views_mine,
+    views_print,
+    views_reports,
+    views_settings,
+)

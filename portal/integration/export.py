@@ -761,6 +761,31 @@ def _printable_read(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def printable_pathway(
+    pathway: dict[str, Any], headings: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One exported pathway as facts and parts (those of `headings`, PART_HEADINGS by default)."""
+    parts = []
+    for key, heading in (headings or PART_HEADINGS).items():
+        items = []
+        for row in pathway[key]:
+            labels = None
+            if key == "reads":
+                row, labels = _printable_read(row), READ_LABELS
+            facts = _facts(row, PART_TITLES.get(key), labels)
+            history = [_facts(event, PART_TITLES["events"]) for event in row.get("events", [])]
+            items.append({"facts": facts, "history": history})
+        parts.append({"heading": heading, "items": items})
+    facts = _facts(pathway, PATHWAY_TITLES, {"created_by": _l("Opened by")})
+    return {"facts": facts, "parts": parts}
+
+
+def pathway_data(member: Member, pathway_id: int) -> dict[str, Any] | None:
+    """One of the member's records as the export holds it (None once it is not theirs)."""
+    found = _pathways_part(member, [pathway_id])
+    return found[0] if found else None
+
+
 def printable(data: dict[str, Any]) -> dict[str, Any]:
     """The export as headings and (label, text) facts, for the PDF."""
     register = _register_titles()
@@ -779,21 +804,7 @@ def printable(data: dict[str, Any]) -> dict[str, Any]:
         ("comments", _l("Your comments")),
         ("amendments", _l("Changes you proposed")),
     ]
-    pathways = []
-    for pathway in data["pathways"]:
-        parts = []
-        for key, heading in PART_HEADINGS.items():
-            items = []
-            for row in pathway[key]:
-                labels = None
-                if key == "reads":
-                    row, labels = _printable_read(row), READ_LABELS
-                facts = _facts(row, PART_TITLES.get(key), labels)
-                history = [_facts(event, PART_TITLES["events"]) for event in row.get("events", [])]
-                items.append({"facts": facts, "history": history})
-            parts.append({"heading": heading, "items": items})
-        facts = _facts(pathway, PATHWAY_TITLES, {"created_by": _l("Opened by")})
-        pathways.append({"facts": facts, "parts": parts})
+    pathways = [printable_pathway(pathway) for pathway in data["pathways"]]
     return {
         "member": _facts(data["member"], register),
         "account": _facts(data["account"], register) if data["account"] else None,
