@@ -222,6 +222,22 @@ def _csrf_failed(form) -> None:
         abort(400)
 
 
+def _submit(name: str, pathway: Pathway, form, call, message: str, again=None):
+    """The shape of every change of a section: check the form, run `call()` (which calls one
+    service through `_run`), then the section saved — or the form again with its messages
+    (`again()` gives the section's forms with this one in place; 422)."""
+    if form.validate():
+        try:
+            call()
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            return _saved(name, pathway, message)
+    else:
+        _csrf_failed(form)
+    return _invalid(name, pathway, **(again() if again else {}))
+
+
 def _goal_of(pathway: Pathway, goal_id: int) -> Goal:
     goal = db.session.get(Goal, goal_id)
     if goal is None or goal.pathway_id != pathway.id:
@@ -241,22 +257,21 @@ def view_goals(pathway_id: int):
 def add_goal(pathway_id: int):
     pathway = load_pathway(pathway_id, _kind(), "goals", need=policies.can_edit)
     form = GoalForm()
-    if not form.validate():
-        _csrf_failed(form)
-        return _invalid("goals", pathway, goal_form=form)
-    try:
-        _run(
+    return _submit(
+        "goals",
+        pathway,
+        form,
+        lambda: _run(
             content.add_goal,
             acting_user(),
             pathway,
             form.title.data,
             form.detail.data,
             form.target_on.data,
-        )
-    except DomainError as error:
-        _refused(form, error)
-        return _invalid("goals", pathway, goal_form=form)
-    return _saved("goals", pathway, _("The goal is added."))
+        ),
+        _("The goal is added."),
+        lambda: {"goal_form": form},
+    )
 
 
 def _goal_forms_with(context_key: str, goal_id: int, form, pathway: Pathway) -> dict:
@@ -270,26 +285,21 @@ def edit_goal(pathway_id: int, goal_id: int):
     pathway = load_pathway(pathway_id, _kind(), "goals", need=policies.can_edit)
     goal = _goal_of(pathway, goal_id)
     form = GoalForm(prefix=goal_prefix(goal.id, "edit"))
-    if not form.validate():
-        _csrf_failed(form)
-        return _invalid(
-            "goals", pathway, **_goal_forms_with("goal_edit_forms", goal.id, form, pathway)
-        )
-    try:
-        _run(
+    return _submit(
+        "goals",
+        pathway,
+        form,
+        lambda: _run(
             content.edit_goal,
             acting_user(),
             goal,
             form.title.data,
             form.detail.data,
             form.target_on.data,
-        )
-    except DomainError as error:
-        _refused(form, error)
-        return _invalid(
-            "goals", pathway, **_goal_forms_with("goal_edit_forms", goal.id, form, pathway)
-        )
-    return _saved("goals", pathway, _("The goal is changed."))
+        ),
+        _("The goal is changed."),
+        lambda: _goal_forms_with("goal_edit_forms", goal.id, form, pathway),
+    )
 
 
 @bp.route("/<int:pathway_id>/goals/<int:goal_id>/status", methods=["POST"])
@@ -297,19 +307,16 @@ def change_goal_status(pathway_id: int, goal_id: int):
     pathway = load_pathway(pathway_id, _kind(), "goals", need=policies.can_edit)
     goal = _goal_of(pathway, goal_id)
     form = GoalStatusForm(prefix=goal_prefix(goal.id, "status"))
-    if not form.validate():
-        _csrf_failed(form)
-        return _invalid(
-            "goals", pathway, **_goal_forms_with("goal_status_forms", goal.id, form, pathway)
-        )
-    try:
-        _run(content.change_goal_status, acting_user(), goal, form.status.data, form.note.data)
-    except DomainError as error:
-        _refused(form, error)
-        return _invalid(
-            "goals", pathway, **_goal_forms_with("goal_status_forms", goal.id, form, pathway)
-        )
-    return _saved("goals", pathway, _("The goal's status is changed."))
+    return _submit(
+        "goals",
+        pathway,
+        form,
+        lambda: _run(
+            content.change_goal_status, acting_user(), goal, form.status.data, form.note.data
+        ),
+        _("The goal's status is changed."),
+        lambda: _goal_forms_with("goal_status_forms", goal.id, form, pathway),
+    )
 
 
 # --- Support actions -----------------------------------------------------------------------------
@@ -324,11 +331,11 @@ def view_actions(pathway_id: int):
 def add_support_action(pathway_id: int):
     pathway = load_pathway(pathway_id, _kind(), "actions", need=policies.can_record_action)
     form = ActionForm()
-    if not form.validate():
-        _csrf_failed(form)
-        return _invalid("actions", pathway, action_form=form)
-    try:
-        _run(
+    return _submit(
+        "actions",
+        pathway,
+        form,
+        lambda: _run(
             content.add_support_action,
             acting_user(),
             pathway,
@@ -336,11 +343,10 @@ def add_support_action(pathway_id: int):
             form.kind.data,
             _minutes(form),
             form.notes.data,
-        )
-    except DomainError as error:
-        _refused(form, error)
-        return _invalid("actions", pathway, action_form=form)
-    return _saved("actions", pathway, _("The action is recorded."))
+        ),
+        _("The action is recorded."),
+        lambda: {"action_form": form},
+    )
 
 
 def _minutes(form: ActionForm) -> int | None:
@@ -363,13 +369,13 @@ def correct_support_action(pathway_id: int, action_id: int):
     def again():
         forms = actions_section(acting_user(), pathway)["action_fix_forms"]
         forms[action.id] = form
-        return _invalid("actions", pathway, action_fix_forms=forms)
+        return {"action_fix_forms": forms}
 
-    if not form.validate():
-        _csrf_failed(form)
-        return again()
-    try:
-        _run(
+    return _submit(
+        "actions",
+        pathway,
+        form,
+        lambda: _run(
             content.correct_support_action,
             acting_user(),
             action,
@@ -377,11 +383,10 @@ def correct_support_action(pathway_id: int, action_id: int):
             form.kind.data,
             _minutes(form),
             form.notes.data,
-        )
-    except DomainError as error:
-        _refused(form, error)
-        return again()
-    return _saved("actions", pathway, _("The action is corrected."))
+        ),
+        _("The action is corrected."),
+        again,
+    )
 
 
 # --- Skills --------------------------------------------------------------------------------------
@@ -397,28 +402,27 @@ def assess_skill(pathway_id: int):
     pathway = load_pathway(pathway_id, _kind(), "skills", need=policies.can_assess)
     form = AssessmentForm()
     form.skill.choices = _skill_choices(content.skills_grid(pathway))
-    if not form.validate():
-        _csrf_failed(form)
-        return _invalid("skills", pathway, skill_form=form)
-    skill_id = whole_number(form.skill.data)
-    skill = db.session.get(Skill, skill_id) if skill_id else None
-    if skill is None:
-        form.skill.errors = [_("Choose one of the answers in the list.")]
-        return _invalid("skills", pathway, skill_form=form)
-    try:
-        _run(
+
+    def skill() -> Skill | None:  # the service refuses a missing or retired one
+        skill_id = whole_number(form.skill.data)
+        return db.session.get(Skill, skill_id) if skill_id else None
+
+    return _submit(
+        "skills",
+        pathway,
+        form,
+        lambda: _run(
             content.assess_skill,
             acting_user(),
             pathway,
-            skill,
+            skill(),
             int(form.level.data),
             form.assessed_on.data,
             form.note.data,
-        )
-    except DomainError as error:
-        _refused(form, error)
-        return _invalid("skills", pathway, skill_form=form)
-    return _saved("skills", pathway, _("The assessment is saved."))
+        ),
+        _("The assessment is saved."),
+        lambda: {"skill_form": form},
+    )
 
 
 # --- Barriers ------------------------------------------------------------------------------------
@@ -435,19 +439,18 @@ def view_barriers(pathway_id: int):
 def set_barrier(pathway_id: int):
     pathway = load_pathway(pathway_id, _kind(), "barriers", need=policies.can_edit_barriers)
     form = BarrierForm(prefix=BARRIER_PREFIX)
-    if not form.validate():
-        _csrf_failed(form)
-        return _invalid("barriers", pathway, barrier_form=form)
-    try:
-        _run(
+    return _submit(
+        "barriers",
+        pathway,
+        form,
+        lambda: _run(
             content.set_barrier,
             acting_user(),
             pathway,
             form.kind.data,
             form.status.data,
             form.note.data,
-        )
-    except DomainError as error:
-        _refused(form, error)
-        return _invalid("barriers", pathway, barrier_form=form)
-    return _saved("barriers", pathway, _("The difficulty is saved."))
+        ),
+        _("The difficulty is saved."),
+        lambda: {"barrier_form": form},
+    )
