@@ -152,6 +152,17 @@ def add_goal(actor, pathway: Pathway, title, detail="", target_on=None) -> Goal:
     return goal
 
 
+def _change(row, values: dict) -> list[str]:
+    """Set the values that differ; their names. DomainError when none does."""
+    changed = [name for name, value in values.items() if getattr(row, name) != value]
+    if not changed:
+        raise DomainError(_l("Nothing was changed."))
+    for name in changed:
+        setattr(row, name, values[name])
+    db.session.flush()
+    return changed
+
+
 def edit_goal(actor, goal: Goal, title, detail="", target_on=None) -> list[str]:
     """Change a goal's words or target day. Returns the names of the fields changed.
 
@@ -164,12 +175,7 @@ def edit_goal(actor, goal: Goal, title, detail="", target_on=None) -> list[str]:
         "detail": _text(detail, MAX_GOAL_DETAIL, "detail"),
         "target_on": _target(target_on, pathway),
     }
-    changed = [name for name, value in values.items() if getattr(goal, name) != value]
-    if not changed:
-        raise DomainError(_l("Nothing was changed."))
-    for name in changed:
-        setattr(goal, name, values[name])
-    db.session.flush()
+    changed = _change(goal, values)
     audit.record(
         actor,
         "integration.edit_goal",
@@ -272,12 +278,7 @@ def correct_support_action(
     if not can_correct_action(actor, action, pathway):
         raise NotAllowed(_l("Only the person who wrote this action can correct it."))
     values = _action_values(pathway, happened_on, kind, minutes, notes)
-    changed = [name for name, value in values.items() if getattr(action, name) != value]
-    if not changed:
-        raise DomainError(_l("Nothing was changed."))
-    for name in changed:
-        setattr(action, name, values[name])
-    db.session.flush()
+    changed = _change(action, values)
     audit.record(
         actor,
         "integration.correct_support_action",
