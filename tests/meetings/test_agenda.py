@@ -17,6 +17,7 @@ from portal.meetings.models import AgendaItem
 from tests.conftest import csrf_token
 from tests.factories_meetings import add_item, make_meeting
 from tests.factories_members import (
+    APPLIED_ON,
     board_user,
     factory_board,
     make_member,
@@ -114,7 +115,7 @@ def test_bad_input_is_refused_with_its_field(db, changes, field):
 def test_presenter_and_visible_proposal_are_accepted(db):
     board = factory_board()
     meeting = make_meeting()
-    ada = make_member(given="Ada", admitted_on=meeting.starts_at.date().replace(year=2025))
+    ada = make_member(given="Ada", admitted_on=APPLIED_ON)
     author = member_user()
     proposal = make_proposal(author, "submitted")
     draft = make_proposal(author, "draft")
