@@ -81,7 +81,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    from portal.core.lifecycle import init_lifecycle
     from portal.core.templating import init_templating
+
+    init_lifecycle(app)  # after the request hooks: it runs before the security headers
 
     init_templating(app)
 

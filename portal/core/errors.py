@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import Flask, current_app, g, request
@@ -35,6 +36,10 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     status_code = 409
+
+
+# A field's input is not acceptable: DomainError itself (status 422, `field` names the input).
+BadField = DomainError
 
 
 class TooManyAttempts(DomainError):
@@ -83,9 +88,29 @@ ERROR_TEXTS = {
 }
 
 
-def error_response(status: int, message=None):
+def wants_json() -> bool:
+    """True for machine clients: the API's addresses, or a request that asks for JSON only."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_response(status: int, message=None, field: str | None = None):
     known = status if status in ERROR_TEXTS else (500 if status >= 500 else 400)
     title, default_message = ERROR_TEXTS[known]
+    if wants_json():
+        body = {"status": status, "title": str(title), "message": str(message or default_message)}
+        if field:
+            body["field"] = field
+        if g.get("request_id"):
+            body["request_id"] = g.request_id
+        return current_app.response_class(
+            json.dumps(body, ensure_ascii=False), status, mimetype="application/json"
+        )
     if g.get("rendering_error"):  # the error page itself failed: answer in plain text
         return current_app.response_class(
             f"Error {status}. Reference: {g.get('request_id', '-')}\n",
@@ -121,7 +146,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
-        response = error_response(error.status_code, error.message)
+        response = error_response(error.status_code, error.message, error.field)
         if isinstance(error, TooManyAttempts):
             response.headers["Retry-After"] = str(error.retry_after)
         return response

@@ -90,6 +90,7 @@ def init_request_hooks(app: Flask) -> None:
             blueprint, "read_only_endpoints", ()
         )
         read_only = request.method in SAFE_METHODS and not reads_write
+        g.read_only_request = read_only  # the lifecycle commits nothing of a read (core.lifecycle)
         g.sqlite_begin_token = set_sqlite_read_only(read_only)
         # Every form and query value reaches the views without control characters.
         for name in ("args", "form"):
