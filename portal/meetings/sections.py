@@ -1,14 +1,20 @@
-"""What the meeting page's modules share: loading a meeting for the viewer, and the registry of
-the page's sections (agenda, attendance and quorum, speakers, minutes), each adding what its
-template needs to the page's context."""
+"""What the meeting page's modules share: loading a meeting for the viewer, running one step of a
+section (`attempt_step`), and the registry of the page's sections (agenda, attendance and quorum,
+speakers, minutes), each adding what its template needs to the page's context."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from portal.core import itemviews
+from portal.core.errors import DomainError
+from portal.core.lifecycle import REFUSED, attempt
 from portal.core.security import Permission
 from portal.meetings.models import Meeting
+
+# Refusals the global handler answers (its error page): the others are shown in the section.
+PASSED_ON = frozenset({403, 404})
 
 # `section(meeting) -> dict`, called for the full meeting page (in registration order).
 PAGE_SECTIONS: list[Callable[[Meeting], dict]] = []
@@ -31,3 +37,21 @@ def meeting_or_404(meeting_id: int, permission: Permission = Permission.VIEW) ->
     """A meeting the viewer may see (others do not exist for them: 404); then `permission`
     on it (403)."""
     return itemviews.item_or_404(Meeting, meeting_id, permission)
+
+
+def attempt_step(
+    service: Callable, /, *args, passed_on: frozenset[int] = PASSED_ON, **kwargs
+) -> tuple[Any, DomainError | None]:
+    """Run one service as `attempt` does (in a savepoint: nothing of a refused call is kept):
+    `(result, None)`, or `(REFUSED, refusal)` for the page to show (status 422).
+
+    Unlike `attempt`, a refusal the meeting's pages always showed in place, such as a step not
+    possible in this state (`Conflict`, 409), stays in place; only `passed_on` go on to the
+    global handler (the lifecycle commits nothing of a 4xx answer, and keeps nothing of the
+    refused call on a redirect)."""
+    try:
+        return attempt(None, service, *args, **kwargs), None
+    except DomainError as error:
+        if error.status_code in passed_on:
+            raise
+        return REFUSED, error

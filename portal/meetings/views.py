@@ -12,9 +12,9 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from portal.core.db import local_today
-from portal.core.errors import DomainError
 from portal.core.forms import TransitionForm
 from portal.core.htmx import is_htmx, render
+from portal.core.lifecycle import REFUSED, attempt
 from portal.core.security import Permission, can
 from portal.core.viewhelpers import acting_user, form_error, int_arg, whole_number
 from portal.core.workflow import available_transitions
@@ -22,12 +22,13 @@ from portal.extensions import db
 from portal.meetings import bp, ical, services
 from portal.meetings.forms import CalendarForm, ConveneForm, DeleteMeetingForm, MeetingForm
 from portal.meetings.models import MEETING_KIND_TITLES, Meeting
-from portal.meetings.sections import meeting_or_404, sections_context
+from portal.meetings.sections import attempt_step, meeting_or_404, sections_context
 from portal.meetings.workflow import MEETING_SERVICE_STEPS
 from portal.members import bodies as body_services
 from portal.voting import services as voting
 
 PAST_PAGE_SIZE = 20
+ONLY_403 = frozenset({403})  # the meeting's steps show any other refusal in their box
 
 
 def _base_url() -> str:
@@ -154,15 +155,8 @@ def create_meeting():
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                meeting = services.create_meeting(acting_user(), _data(form))
-            except DomainError as error:
-                db.session.rollback()
-                if error.status_code == 403:
-                    abort(403)
-                form_error(form, error)
-            else:
-                db.session.commit()
+            meeting = attempt(form, services.create_meeting, acting_user(), _data(form))
+            if meeting is not REFUSED:
                 flash(
                     _("The meeting is planned. Members do not see it until you convene them."),
                     "success",
@@ -191,18 +185,15 @@ def edit_meeting(meeting_id: int):
         status = 422
         if form.validate():
             was_convened = meeting.state == "convened"
-            try:
-                changed = services.update_meeting(
-                    acting_user(), meeting, _data(form), link=_meeting_url
-                )
-            except DomainError as error:
-                db.session.rollback()
-                if error.status_code == 403:
-                    abort(403)
-                meeting = meeting_or_404(meeting_id, Permission.EDIT)
-                form_error(form, error)
-            else:
-                db.session.commit()
+            changed = attempt(
+                form,
+                services.update_meeting,
+                acting_user(),
+                meeting,
+                _data(form),
+                link=_meeting_url,
+            )
+            if changed is not REFUSED:
                 if was_convened and "starts_at" in changed:
                     flash(
                         _(
@@ -295,22 +286,17 @@ def transition_meeting(meeting_id: int):
             abort(400)
         error_message = " ".join(str(message) for message in form.comment.errors)
     else:
-        try:
-            services.transition_meeting(
-                acting_user(),
-                meeting,
-                form.transition.data,
-                form.comment.data or "",
-                link=_meeting_url,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            if error.status_code == 403:
-                abort(403)
-            meeting = meeting_or_404(meeting_id)
-            error_message = str(error.message)
-        else:
-            db.session.commit()
+        _entry, refusal = attempt_step(
+            services.transition_meeting,
+            acting_user(),
+            meeting,
+            form.transition.data,
+            form.comment.data or "",
+            link=_meeting_url,
+            passed_on=ONLY_403,
+        )
+        if refusal is not None:
+            error_message = str(refusal.message)
     return _after_step(
         meeting_id,
         meeting,
@@ -336,15 +322,15 @@ def convene_meeting(meeting_id: int):
             status=422,
             **_context(meeting, convene_form=form),
         )
-    try:
-        result = services.convene_meeting(
-            acting_user(), meeting, form.override_reason.data or "", link=_meeting_url
-        )
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 403:
-            abort(403)
-        meeting = meeting_or_404(meeting_id)
+    result, error = attempt_step(
+        services.convene_meeting,
+        acting_user(),
+        meeting,
+        form.override_reason.data or "",
+        link=_meeting_url,
+        passed_on=ONLY_403,
+    )
+    if error is not None:
         if error.field:
             form_error(form, error)
         return render(
@@ -359,7 +345,6 @@ def convene_meeting(meeting_id: int):
                 error_message=None if error.field else str(error.message),
             ),
         )
-    db.session.commit()
     message = _(
         "The members are convened. E-mails: %(emailed)d. Printed letters needed: %(paper)d.",
         emailed=result.emailed,
@@ -379,15 +364,12 @@ def delete_meeting(meeting_id: int):
     meeting = meeting_or_404(meeting_id, Permission.MANAGE_MEETINGS)
     if not DeleteMeetingForm().validate():
         abort(400)
-    try:
-        services.delete_planned_meeting(acting_user(), meeting)
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 403:
-            abort(403)
+    _none, error = attempt_step(
+        services.delete_planned_meeting, acting_user(), meeting, passed_on=ONLY_403
+    )
+    if error is not None:  # a redirect keeps nothing of the refused call (`attempt_step`)
         flash(str(error.message), "error")
         return redirect(url_for("meetings.view_meeting", meeting_id=meeting_id))
-    db.session.commit()
     flash(_("The plan is deleted, with its agenda. Nobody had been told about it."), "success")
     return redirect(url_for("meetings.list_meetings"))
 
@@ -497,13 +479,12 @@ def my_calendar():
 def create_calendar_address():
     if not CalendarForm().validate():
         abort(400)
-    try:
-        secret = services.create_calendar_token(acting_user())
-    except DomainError as error:
-        db.session.rollback()
+    secret, error = attempt_step(
+        services.create_calendar_token, acting_user(), passed_on=frozenset()
+    )
+    if error is not None:
         flash(str(error.message), "error")
         return redirect(url_for("meetings.my_calendar"))
-    db.session.commit()
     # The address is shown once, on this answer: it is never stored nor flashed.
     return _my_calendar(secret)  # the kernel marks every page no-store
 
@@ -514,7 +495,6 @@ def revoke_calendar_address():
     if not CalendarForm().validate():
         abort(400)
     if services.revoke_calendar_token(acting_user()):
-        db.session.commit()
         flash(_("Your calendar address is stopped. Calendars using it get nothing new."), "success")
     else:
         flash(_("You have no calendar address to stop."), "error")

@@ -12,10 +12,10 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 
-from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
+from portal.core.lifecycle import REFUSED, attempt
 from portal.core.security import Permission, allowed_clause
-from portal.core.viewhelpers import MAX_ID, acting_user, form_error
+from portal.core.viewhelpers import MAX_ID, acting_user
 from portal.extensions import db
 from portal.meetings import agenda, bp
 from portal.meetings.forms_agenda import ItemForm
@@ -145,14 +145,6 @@ def _data(form: ItemForm) -> agenda.ItemData:
     )
 
 
-def _refused(meeting_id: int, form: FlaskForm, error: DomainError) -> Meeting:
-    db.session.rollback()
-    if error.status_code in (403, 404):
-        abort(error.status_code)
-    form_error(form, error)
-    return meeting_or_404(meeting_id)
-
-
 def _done(meeting: Meeting, message: str, item_id: int | None = None):
     if is_htmx():
         response = _section(meeting, notice=message)
@@ -179,12 +171,8 @@ def add_agenda_item(meeting_id: int):
     meeting = meeting_or_404(meeting_id, Permission.EDIT)
     form = ItemForm()
     if form.validate():
-        try:
-            item = agenda.add_item(acting_user(), meeting, _data(form))
-        except DomainError as error:
-            meeting = _refused(meeting_id, form, error)
-        else:
-            db.session.commit()
+        item = attempt(form, agenda.add_item, acting_user(), meeting, _data(form))
+        if item is not REFUSED:
             return _done(meeting, _("The item is on the agenda."), item.id)
     return _section(meeting, 422, form=form, error=_form_error_text(form))
 
@@ -197,14 +185,11 @@ def edit_agenda_item(meeting_id: int, item_id: int):
     if request.method == "GET":
         return _section(meeting, editing=item.id)
     form = ItemForm()
-    if form.validate():
-        try:
-            agenda.edit_item(acting_user(), item, _data(form))
-        except DomainError as error:
-            meeting = _refused(meeting_id, form, error)
-        else:
-            db.session.commit()
-            return _done(meeting, _("The item is changed."), item_id)
+    if (
+        form.validate()
+        and attempt(form, agenda.edit_item, acting_user(), item, _data(form)) is not REFUSED
+    ):
+        return _done(meeting, _("The item is changed."), item_id)
     return _section(meeting, 422, editing=item_id, edit_form=form, error=_form_error_text(form))
 
 
@@ -214,12 +199,8 @@ def remove_agenda_item(meeting_id: int, item_id: int):
     meeting = meeting_or_404(meeting_id, Permission.EDIT)
     item = _item_or_404(meeting, item_id)
     form = FlaskForm()
-    try:
-        agenda.remove_item(acting_user(), item)
-    except DomainError as error:
-        meeting = _refused(meeting_id, form, error)
+    if attempt(form, agenda.remove_item, acting_user(), item) is REFUSED:
         return _section(meeting, 422, error=_form_error_text(form))
-    db.session.commit()
     return _done(meeting, _("The item is removed from the agenda."))
 
 
@@ -232,11 +213,10 @@ def move_agenda_item(meeting_id: int, item_id: int):
     if direction not in ("up", "down"):
         return _section(meeting, 422, error=_("Choose up or down."))
     form = FlaskForm()
-    try:
-        agenda.move_item(acting_user(), item, -1 if direction == "up" else 1)
-    except DomainError as error:
-        meeting = _refused(meeting_id, form, error)
+    if (
+        attempt(form, agenda.move_item, acting_user(), item, -1 if direction == "up" else 1)
+        is REFUSED
+    ):
         return _section(meeting, 422, error=_form_error_text(form))
-    db.session.commit()
     message = _("Moved up.") if direction == "up" else _("Moved down.")
     return _done(meeting, message, item_id)

@@ -15,16 +15,15 @@ from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from portal.core.db import local_today, utcnow
-from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
+from portal.core.lifecycle import REFUSED
 from portal.core.security import Permission
 from portal.core.viewhelpers import MAX_ID, acting_user, form_error
-from portal.extensions import db
 from portal.meetings import attendance, bp
 from portal.meetings.agenda import to_local
 from portal.meetings.forms_attendance import CheckInForm, StatusForm
 from portal.meetings.models import ATTENDANCE_TITLES, Meeting
-from portal.meetings.sections import meeting_or_404, page_section
+from portal.meetings.sections import attempt_step, meeting_or_404, page_section
 from portal.voting.services import member_of
 
 PAGE = "meetings/_attendance_page.html"
@@ -171,12 +170,13 @@ def _member_id(member_id: int) -> int:
     return member_id
 
 
-def _refused(meeting_id: int, form: FlaskForm, error: DomainError) -> Meeting:
-    db.session.rollback()
-    if error.status_code in (403, 404):
-        abort(error.status_code)
-    form_error(form, error)
-    return meeting_or_404(meeting_id)
+def _attempt(form: FlaskForm, service, *args):
+    """`attempt_step`: the service's result, or REFUSED with the refusal shown on `form` (a step
+    not possible now, such as an arrival after the session, included: 422 in the section)."""
+    result, error = attempt_step(service, *args)
+    if error is not None:
+        form_error(form, error)
+    return result
 
 
 def _done(meeting: Meeting, message: str, member_id: int | None = None):
@@ -226,14 +226,16 @@ def set_attendance_status(meeting_id: int, member_id: int):
     member_id = _member_id(member_id)
     form = StatusForm()
     if form.validate():
-        try:
-            attendance.set_status(
-                acting_user(), meeting, member_id, form.status.data, form.holder_id.data
-            )
-        except DomainError as error:
-            meeting = _refused(meeting_id, form, error)
-        else:
-            db.session.commit()
+        row = _attempt(
+            form,
+            attendance.set_status,
+            acting_user(),
+            meeting,
+            member_id,
+            form.status.data,
+            form.holder_id.data,
+        )
+        if row is not REFUSED:
             return _done(meeting, _("The attendance is saved."), member_id)
     return _section(
         meeting,
@@ -248,12 +250,8 @@ def _time_step(meeting_id: int, member_id: int, service, message: str):
     meeting = meeting_or_404(meeting_id, Permission.MANAGE_MEETINGS)
     member_id = _member_id(member_id)
     form = FlaskForm()
-    try:
-        service(acting_user(), meeting, member_id)
-    except DomainError as error:
-        meeting = _refused(meeting_id, form, error)
+    if _attempt(form, service, acting_user(), meeting, member_id) is REFUSED:
         return _section(meeting, 422, error=_form_error_text(form))
-    db.session.commit()
     return _done(meeting, message, member_id)
 
 
@@ -279,14 +277,15 @@ def check_in(meeting_id: int):
     meeting = meeting_or_404(meeting_id, Permission.CHECK_IN)
     form = CheckInForm()
     if form.validate():
-        try:
-            fresh = attendance.check_in(
-                acting_user(), meeting, member_of(acting_user()), form.code.data
-            )
-        except DomainError as error:
-            meeting = _refused(meeting_id, form, error)
-        else:
-            db.session.commit()
+        fresh = _attempt(
+            form,
+            attendance.check_in,
+            acting_user(),
+            meeting,
+            member_of(acting_user()),
+            form.code.data,
+        )
+        if fresh is not REFUSED:
             if fresh:
                 return _done(meeting, _("Welcome. You are checked in."))
             return _done(meeting, _("You are already checked in."))

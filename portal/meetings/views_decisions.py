@@ -11,10 +11,10 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from portal.core.db import local_today
-from portal.core.errors import DomainError
 from portal.core.htmx import render
+from portal.core.lifecycle import REFUSED, attempt
 from portal.core.security import Permission, can, require
-from portal.core.viewhelpers import MAX_ID, acting_user, form_error, int_arg, whole_number
+from portal.core.viewhelpers import MAX_ID, acting_user, int_arg, whole_number
 from portal.extensions import db
 from portal.meetings import bp
 from portal.meetings import decisions as services
@@ -180,22 +180,17 @@ def follow_up_decision(decision_id: int):
         if responsible is None:
             form.responsible.errors = [_("Choose from the list.")]
             return _page(decision, form, 422)
-    try:
-        services.update_follow_up(
-            acting_user(),
-            decision,
-            form.status.data,
-            responsible,
-            form.due.data,
-            form.note.data or "",
-        )
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 403:
-            abort(403)
-        decision = _decision_or_404(decision_id)
-        form_error(form, error)
+    saved = attempt(
+        form,
+        services.update_follow_up,
+        acting_user(),
+        decision,
+        form.status.data,
+        responsible,
+        form.due.data,
+        form.note.data or "",
+    )
+    if saved is REFUSED:
         return _page(decision, form, 422)
-    db.session.commit()
     flash(_("The follow-up is saved."), "success")
     return redirect(url_for("meetings.view_decision", decision_id=decision.id), 303)

@@ -26,7 +26,7 @@ from portal.meetings import minutes as services
 from portal.meetings.forms_minutes import ApproveForm, NotesForm, PublishForm, SectionForm
 from portal.meetings.minutes_pdf import minutes_pdf
 from portal.meetings.models import AgendaItem, Minutes, MinutesSection
-from portal.meetings.sections import meeting_or_404, page_section
+from portal.meetings.sections import attempt_step, meeting_or_404, page_section
 from portal.meetings.workflow import MINUTES_SERVICE_STEPS
 
 FIELD_TITLES = {
@@ -34,6 +34,7 @@ FIELD_TITLES = {
     "discussion": _l("What was said"),
     "decision_text": _l("What was decided"),
 }
+ONLY_403 = frozenset({403})  # the minutes' steps show any other refusal on their page
 # Steps taken with the status form (approve and publish have their own forms).
 FORM_STEPS = frozenset({"submit", "send_back"})
 
@@ -139,18 +140,15 @@ def start_minutes(meeting_id: int):
     meeting = meeting_or_404(meeting_id, Permission.MANAGE_MEETINGS)
     if not FlaskForm().validate():
         abort(400)
-    try:
-        minutes = services.start_minutes(acting_user(), meeting)
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 403:
-            abort(403)
+    minutes, error = attempt_step(
+        services.start_minutes, acting_user(), meeting, passed_on=ONLY_403
+    )
+    if error is not None:
         flash(str(error.message), "error")
-        existing = services.minutes_of(meeting_or_404(meeting_id))
+        existing = services.minutes_of(meeting)
         if existing is not None and can(current_user, Permission.VIEW, existing):
             return redirect(url_for("meetings.view_minutes", minutes_id=existing.id), 303)
         return redirect(meeting_url(meeting) or url_for("meetings.list_decisions"), 303)
-    db.session.commit()
     flash(_("The minutes are started. Write what was said for each item."), "success")
     return redirect(url_for("meetings.view_minutes", minutes_id=minutes.id), 303)
 
@@ -179,20 +177,20 @@ def edit_minutes(minutes_id: int):
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                services.save_notes(
-                    acting_user(), minutes, form.version.data, form.notes.data or ""
-                )
-            except history.EditConflict as error:
-                db.session.rollback()
-                minutes = _minutes_or_404(minutes_id, Permission.EDIT)
+            _saved, error = attempt_step(
+                services.save_notes,
+                acting_user(),
+                minutes,
+                form.version.data,
+                form.notes.data or "",
+                passed_on=frozenset(),
+            )
+            if isinstance(error, history.EditConflict):
                 conflict = itemviews.edit_conflict(minutes, error, form)
                 status = 409
-            except DomainError as error:
-                db.session.rollback()
+            elif error is not None:
                 form_error(form, error)
             else:
-                db.session.commit()
                 flash(_("Your changes are saved."), "success")
                 return redirect(url_for("meetings.view_minutes", minutes_id=minutes.id), 303)
     return render(
@@ -216,25 +214,21 @@ def edit_minutes_section(minutes_id: int, section_id: int):
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                services.save_section(
-                    acting_user(),
-                    section,
-                    form.version.data,
-                    form.discussion.data or "",
-                    form.decision_text.data or "",
-                )
-            except history.EditConflict as error:
-                db.session.rollback()
-                minutes = _minutes_or_404(minutes_id, Permission.EDIT)
-                section = _section_or_404(minutes, section_id)
+            _saved, error = attempt_step(
+                services.save_section,
+                acting_user(),
+                section,
+                form.version.data,
+                form.discussion.data or "",
+                form.decision_text.data or "",
+                passed_on=frozenset(),
+            )
+            if isinstance(error, history.EditConflict):
                 conflict = itemviews.edit_conflict(section, error, form)
                 status = 409
-            except DomainError as error:
-                db.session.rollback()
+            elif error is not None:
                 form_error(form, error)
             else:
-                db.session.commit()
                 flash(_("Your changes are saved."), "success")
                 return redirect(
                     url_for("meetings.view_minutes", minutes_id=minutes.id)
@@ -260,7 +254,6 @@ def add_minutes_sections(minutes_id: int):
     if not FlaskForm().validate():
         abort(400)
     added = services.add_missing_sections(acting_user(), minutes)
-    db.session.commit()
     flash(_("%(n)d new section(s) added.", n=len(added)), "success")
     return redirect(url_for("meetings.view_minutes", minutes_id=minutes.id), 303)
 
@@ -275,20 +268,16 @@ def _refusal(message):
 
 
 def _after_step(minutes_id: int, action, done_message, approve_form=None):
-    """Run a step: commit, or roll back and show the refusal (a 403 stays a 403)."""
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 403:
-            abort(403)
+    """Run a step (`attempt_step`): back to the minutes, or the page again with the refusal
+    (422; a 403 stays a 403). The lifecycle commits the step after the redirect."""
+    _result, error = attempt_step(action, passed_on=ONLY_403)
+    if error is not None:
         minutes = _minutes_or_404(minutes_id)
         return render(
             "meetings/minutes.html",
             status=422,
             **_page_context(minutes, error_message=str(error.message), approve_form=approve_form),
         )
-    db.session.commit()
     flash(done_message, "success")
     return redirect(url_for("meetings.view_minutes", minutes_id=minutes_id), 303)
 
@@ -450,15 +439,10 @@ def _history_page(target, minutes: Minutes, title: str, kind: str, endpoints, ar
 def _revert(minutes_id: int, action, history_url: str):
     if not FlaskForm().validate():  # only the CSRF token is posted
         abort(400)
-    try:
-        revision = action()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 403:
-            abort(403)
+    revision, error = attempt_step(action, passed_on=ONLY_403)
+    if error is not None:  # a redirect keeps nothing of the refused call (`attempt_step`)
         flash(str(error.message), "error")
         return redirect(history_url, 303)
-    db.session.commit()
     if revision is None:
         flash(_("This version is the same as the current text."), "success")
     else:

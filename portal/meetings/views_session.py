@@ -9,18 +9,16 @@ from functools import cached_property
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from flask_wtf import FlaskForm
 
 from portal.core.db import utcnow
-from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
 from portal.core.security import Permission
-from portal.core.viewhelpers import MAX_ID, acting_user, form_error, whole_number
+from portal.core.viewhelpers import MAX_ID, acting_user, whole_number
 from portal.extensions import db
 from portal.meetings import attendance, bp, session
 from portal.meetings.forms_session import CurrentItemForm, OpenPollForm
 from portal.meetings.models import AgendaItem, ItemKind, Meeting
-from portal.meetings.sections import meeting_or_404, page_section
+from portal.meetings.sections import attempt_step, meeting_or_404, page_section
 from portal.meetings.views_attendance import digest, unchanged
 from portal.voting import services as voting
 from portal.voting.models import Poll
@@ -149,13 +147,6 @@ def _item_or_404(meeting: Meeting, item_id: int | None) -> AgendaItem:
     return item
 
 
-def _refused(meeting_id: int, error: DomainError) -> tuple[Meeting, str]:
-    db.session.rollback()
-    if error.status_code in (403, 404):
-        abort(error.status_code)
-    return meeting_or_404(meeting_id), str(error.message)
-
-
 def _done(meeting: Meeting, message: str):
     if is_htmx():
         response = _section(meeting, notice=message)
@@ -168,12 +159,9 @@ def _done(meeting: Meeting, message: str):
 def _step(meeting_id: int, permission: Permission, call, message):
     """Call `call(meeting)`; the section again, with its message (CSRF: checked for every POST)."""
     meeting = meeting_or_404(meeting_id, permission)
-    try:
-        result = call(meeting)
-    except DomainError as error:
-        meeting, text = _refused(meeting_id, error)
-        return _section(meeting, 422, error=text)
-    db.session.commit()
+    result, error = attempt_step(call, meeting)
+    if error is not None:  # not in session (409) included: shown in the section, as always
+        return _section(meeting, 422, error=str(error.message))
     return _done(meeting, message(result) if callable(message) else message)
 
 
@@ -302,18 +290,12 @@ def record_item_count(meeting_id: int, poll_id: int):
     state = {"count_poll": poll.id, "count_values": values}
     if errors:
         return _section(meeting, 422, count_errors=errors, **state)
-    form = FlaskForm()
-    try:
-        session.record_item_count(acting_user(), meeting, poll, counts, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code in (403, 404):
-            abort(error.status_code)
-        form_error(form, error)
-        meeting = meeting_or_404(meeting_id)
+    _count, error = attempt_step(
+        session.record_item_count, acting_user(), meeting, poll, counts, utcnow()
+    )
+    if error is not None:
         field = (error.field or "").removeprefix("count:")
         if field in values:
             return _section(meeting, 422, count_errors={field: str(error.message)}, **state)
         return _section(meeting, 422, error=str(error.message), **state)
-    db.session.commit()
     return _done(meeting, _("The count is saved."))
