@@ -52,6 +52,7 @@ from portal.voting.services import RECEIPT_ALPHABET, member_of
 MAX_TITLE, MAX_PLACE, MAX_LINK, MAX_DESCRIPTION, MAX_REASON = 200, 300, 500, 20_000, 1000
 CHECK_IN_LENGTH = 6
 MAX_DAYS_AHEAD = 3653  # a meeting is planned at most ten years ahead
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # the days a meeting's form accepts at all
 # States a member's calendar shows (a planned meeting is the board's draft).
 FEED_STATES = ("convened", "in_session", "closed", "cancelled")
 
@@ -206,6 +207,17 @@ def _clean(data: MeetingData) -> dict:
         raise DomainError(_l("Give the meeting a title."), field="title")
     if data.day is None:
         raise DomainError(_l("Choose the day of the meeting."), field="day")
+    if not FIRST_YEAR <= data.day.year <= LAST_YEAR:
+        # Before this, the zone's old local mean time (Paris: +0:09:21) can put the UTC time
+        # before year 1 (an OverflowError, not a refusal).
+        raise DomainError(
+            _l(
+                "Choose a day between the years %(first)d and %(last)d.",
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
+            ),
+            field="day",
+        )
     if data.day > local_today() + timedelta(days=MAX_DAYS_AHEAD):
         raise DomainError(_l("Choose a day within the next ten years."), field="day")
     if data.start is None:

@@ -366,3 +366,24 @@ def test_no_horizontal_leak_between_members_feeds(visit, app):
     post(visit(bea.user), "/meetings/calendar/revoke")
     assert anonymous.get(ada_url.split("portal.test", 1)[-1]).status_code == 200
     assert anonymous.get(bea_url.split("portal.test", 1)[-1]).status_code == 404
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "2201-01-01", "9999-12-31"])
+def test_a_day_out_of_range_is_a_422_on_create_and_on_edit_never_a_500(visit, day):
+    """0001-01-01 at 00:05 in Paris (local mean time, +0:09:21) is before year 1 in UTC."""
+    client = visit(board_user())
+    created = post(client, "/meetings/new", plan_form(day=day, start="00:05", title="Keep me"))
+    assert created.status_code == 422
+    assert "Choose a day between the years 1900 and 2200." in text(created)
+    assert 'value="Keep me"' in text(created)
+    assert db.session.scalar(sa.select(Meeting).where(Meeting.title == "Keep me")) is None
+    meeting = make_meeting(general_assembly(), days_ahead=40)
+    url = f"/meetings/{meeting.id}/edit"
+    before = meeting.starts_at
+    edited = post(client, url, plan_form(day=day, start="00:05", title=meeting.title))
+    assert edited.status_code == 422
+    assert "Choose a day between the years 1900 and 2200." in text(edited)
+    db.session.refresh(meeting)
+    assert meeting.starts_at == before
+    htmx = post(client, url, plan_form(day=day, start="00:05"), headers=HX)
+    assert htmx.status_code == 422 and "1900" in text(htmx)
