@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("PORTAL_INSTANCE_PATH", BASE_DIR / "instance"))
@@ -31,6 +32,16 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def public_base_url_problem(url: str) -> str | None:
+    """What is wrong with a PUBLIC_BASE_URL (scheme and host, nothing after them), or None."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "give the scheme and host, e.g. https://portal.example.org"
+    if parts.path.strip("/") or parts.query or parts.fragment or parts.username:
+        return "give only the scheme and host (and port), with nothing after them"
+    return None
 
 
 def development_secret_key() -> str:
@@ -76,10 +87,13 @@ class Config:
     PROXY_FIX_X_PROTO = _env_int("PROXY_FIX_X_PROTO", 0)
     PROXY_FIX_X_HOST = _env_int("PROXY_FIX_X_HOST", 0)
 
-    # Failed logins: at most LOGIN_MAX_FAILURES per account, and LOGIN_MAX_FAILURES_PER_IP per
-    # address, within LOGIN_WINDOW_SECONDS. Counted in the database, so every worker sees them.
+    # Failed logins within LOGIN_WINDOW_SECONDS, counted in the database (every worker sees them):
+    # after LOGIN_MAX_FAILURES for one account, that account waits for the window to pass; after
+    # LOGIN_MAX_FAILURES_PER_IP from one address (a workplace shares one), every try from there
+    # takes LOGIN_SLOWDOWN_SECONDS more, but a right password is never refused for the address.
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 10)
     LOGIN_MAX_FAILURES_PER_IP = _env_int("LOGIN_MAX_FAILURES_PER_IP", 50)
+    LOGIN_SLOWDOWN_SECONDS = _env_int("LOGIN_SLOWDOWN_SECONDS", 2)
     LOGIN_WINDOW_SECONDS = _env_int("LOGIN_WINDOW_SECONDS", 15 * 60)
 
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
@@ -100,6 +114,8 @@ class Config:
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 10)
 
     # Absolute base URL for links in e-mails and printed QR codes, e.g. https://portal.example.org
+    # (portal.core.urls.public_url). Required in production: links never come from the request's
+    # Host header, which anyone can forge.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
@@ -134,6 +150,7 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_KIB = 1024
     ARGON2_PARALLELISM = 1
+    LOGIN_SLOWDOWN_SECONDS = 0  # tests that check the slow-down set it themselves
 
     @staticmethod
     def finalise(settings: dict) -> None:
@@ -155,13 +172,24 @@ class ProductionConfig(Config):
             for env_name, key in (
                 ("SECRET_KEY", "SECRET_KEY"),
                 ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"),
+                ("PUBLIC_BASE_URL", "PUBLIC_BASE_URL"),
             )
             if not settings.get(key)
         ]
         if missing:
             raise RuntimeError(
-                "Production needs these environment variables: " + ", ".join(missing)
+                "Production needs these environment variables: "
+                + ", ".join(missing)
+                + (
+                    " (PUBLIC_BASE_URL is the portal's public address, e.g."
+                    " https://portal.example.org: links in e-mails and printed sheets use it)"
+                    if "PUBLIC_BASE_URL" in missing
+                    else ""
+                )
             )
+        problem = public_base_url_problem(settings["PUBLIC_BASE_URL"])
+        if problem:
+            raise RuntimeError(f"PUBLIC_BASE_URL {settings['PUBLIC_BASE_URL']!r}: {problem}")
 
 
 CONFIGS = {

@@ -1,10 +1,32 @@
-"""Safe redirect targets."""
+"""Safe redirect targets, absolute links for outside the site, the id converter."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import current_app, request, url_for
 from werkzeug.routing import IntegerConverter
+
+
+def public_base_url() -> str:
+    """The portal's public address (scheme and host, no trailing slash) for links that leave
+    the site: e-mails, printed sheets and QR codes, calendar feeds, poll notices.
+
+    It comes from PUBLIC_BASE_URL, never from the request's Host header, which anyone can
+    forge (a reset link pointing at evil.example). Production refuses to start without it
+    (config.py); only development and tests may fall back to the address of the request.
+    """
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/")
+    if current_app.config.get("ENV_NAME") == "production":
+        raise RuntimeError("PUBLIC_BASE_URL is not set: absolute links cannot be built")
+    return request.host_url.rstrip("/")
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute link to `endpoint` on the portal's public address (see public_base_url)."""
+    return public_base_url() + url_for(endpoint, **values)
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -16,6 +16,7 @@ from portal.core.forms import TransitionForm
 from portal.core.htmx import is_htmx, render
 from portal.core.lifecycle import REFUSED, attempt
 from portal.core.security import Permission, can
+from portal.core.urls import public_base_url
 from portal.core.viewhelpers import acting_user, form_error, int_arg, whole_number
 from portal.core.workflow import available_transitions
 from portal.extensions import db
@@ -32,7 +33,7 @@ ONLY_403 = frozenset({403})  # the meeting's steps show any other refusal in the
 
 
 def _base_url() -> str:
-    return current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/")
+    return public_base_url()
 
 
 def _meeting_url(meeting: Meeting) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -18,6 +18,7 @@ from portal.core.errors import DomainError
 from portal.core.forms import TransitionForm
 from portal.core.htmx import render
 from portal.core.security import Permission, can
+from portal.core.urls import public_url
 from portal.core.viewhelpers import MAX_ID, acting_user, form_error, int_arg
 from portal.core.workflow import available_transitions, history_of
 from portal.extensions import db, login_manager
@@ -359,11 +360,10 @@ def put_minutes_to_vote(minutes_id: int):
     minutes = _minutes_or_404(minutes_id, Permission.REVIEW)
     if not FlaskForm().validate():  # only the CSRF token is posted
         abort(400)
-    base = current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
     return _after_step(
         minutes_id,
         lambda: services.put_minutes_to_vote(
-            acting_user(), minutes, lambda p: base + url_for("voting.view_poll", poll_id=p.id)
+            acting_user(), minutes, lambda p: public_url("voting.view_poll", poll_id=p.id)
         ),
         _(
             "The board vote on the minutes is open. Once it is closed and adopted, record the approval here."

@@ -12,6 +12,7 @@ from portal.core.db import local_today
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
 from portal.core.security import Permission, allowed_clause, can, require
+from portal.core.urls import public_url
 from portal.core.viewhelpers import acting_user, form_error, int_arg, like_pattern, whole_number
 from portal.extensions import db
 from portal.members import bodies as body_services
@@ -491,9 +492,8 @@ def welcome_sheet(member_id: int):
         return redirect(url_for("members.view_member", member_id=member.id))
     from portal.members.pdf import welcome_sheet_pdf
 
-    base = current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
     pdf = welcome_sheet_pdf(
-        member, code, plain, base + url_for("accounts.redeem_setup_code"), local_today()
+        member, code, plain, public_url("accounts.redeem_setup_code"), local_today()
     )
     db.session.commit()  # only once the sheet exists: a failed PDF leaves no orphan code
     response = make_response(pdf)

@@ -17,6 +17,7 @@ from portal.core.errors import DomainError
 from portal.core.forms import TransitionForm
 from portal.core.htmx import is_htmx, render
 from portal.core.security import Permission, can
+from portal.core.urls import public_url
 from portal.core.viewhelpers import acting_user, form_error, int_arg
 from portal.core.workflow import available_transitions
 from portal.extensions import db
@@ -449,7 +450,7 @@ def start_vote(proposal_id: int):
             acting_user(),
             proposal,
             services.VoteData(secret=bool(form.secret.data), majority=form.majority.data),
-            link=lambda p: url_for("voting.view_poll", poll_id=p.id, _external=True),
+            link=lambda p: public_url("voting.view_poll", poll_id=p.id),
         ),
     )
     return _after_step(

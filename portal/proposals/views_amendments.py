@@ -11,6 +11,7 @@ from portal.core import history
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
 from portal.core.security import Permission, can
+from portal.core.urls import public_url
 from portal.core.viewhelpers import MAX_ID, acting_user, form_error
 from portal.extensions import db
 from portal.proposals import amendments as services
@@ -356,7 +357,7 @@ def start_amendment_vote(proposal_id: int, amendment_id: int):
             acting_user(),
             amendment,
             VoteData(secret=bool(form.secret.data), majority=form.majority.data),
-            link=lambda p: url_for("voting.view_poll", poll_id=p.id, _external=True),
+            link=lambda p: public_url("voting.view_poll", poll_id=p.id),
         ),
         lambda amendment: _(
             "The vote on this change is open. The members of %(body)s can vote now.",

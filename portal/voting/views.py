@@ -8,7 +8,7 @@ import io
 import json
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -17,6 +17,7 @@ from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
 from portal.core.security import Permission, allowed_clause, can, require
+from portal.core.urls import public_url
 from portal.core.viewhelpers import acting_user, form_error, int_arg, whole_number
 from portal.extensions import db
 from portal.members import bodies as body_services
@@ -401,13 +402,12 @@ def step(poll_id: int):
     form = StepForm()
     if not form.validate():
         abort(400)
-    base = current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
     actions = {
         "open": lambda: services.open_poll(
-            acting_user(), poll, lambda p: base + url_for("voting.view_poll", poll_id=p.id)
+            acting_user(), poll, lambda p: public_url("voting.view_poll", poll_id=p.id)
         ),
         "close": lambda: services.close_poll(
-            acting_user(), poll, lambda p: base + url_for("voting.results", poll_id=p.id)
+            acting_user(), poll, lambda p: public_url("voting.results", poll_id=p.id)
         ),
         "cancel": lambda: services.cancel_poll(acting_user(), poll, form.comment.data or ""),
     }

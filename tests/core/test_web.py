@@ -152,6 +152,7 @@ def production_app(tmp_path) -> Flask:
         {
             "SECRET_KEY": "a-production-secret",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+            "PUBLIC_BASE_URL": "https://portal.example.org",
         },
     )
 
@@ -191,7 +192,11 @@ def test_production_cookies_are_secure(tmp_path):
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "SQLALCHEMY_DATABASE_URI"])
 def test_production_refuses_to_start_without_its_settings(tmp_path, missing):
-    settings = {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"}
+    settings = {
+        "SECRET_KEY": "x",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+        "PUBLIC_BASE_URL": "https://portal.example.org",
+    }
     settings[missing] = ""
     with pytest.raises(
         RuntimeError, match="SECRET_KEY" if missing == "SECRET_KEY" else "DATABASE_URL"

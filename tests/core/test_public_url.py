@@ -1,0 +1,98 @@
+"""Absolute links for outside the site come from PUBLIC_BASE_URL, never from the Host header."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+
+from portal import create_app
+from portal.core.outbox import OutboxMessage
+from portal.core.urls import public_base_url, public_url
+from tests.factories import make_user
+
+EVIL = {"Host": "evil.example"}
+
+
+def _production_settings(tmp_path, **changes):
+    settings = {
+        "SECRET_KEY": "a-production-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+        "PUBLIC_BASE_URL": "https://portal.example.org",
+    }
+    settings.update(changes)
+    return settings
+
+
+def test_production_refuses_to_start_without_a_public_base_url(tmp_path):
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        create_app("production", _production_settings(tmp_path, PUBLIC_BASE_URL=None))
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        create_app("production", _production_settings(tmp_path, PUBLIC_BASE_URL=""))
+
+
+@pytest.mark.parametrize(
+    "url", ["portal.example.org", "ftp://portal.example.org", "https://", "https://x.org/a?b=1"]
+)
+def test_production_refuses_a_public_base_url_that_is_not_an_address(tmp_path, url):
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        create_app("production", _production_settings(tmp_path, PUBLIC_BASE_URL=url))
+
+
+def test_production_from_the_environment_names_the_missing_public_base_url(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PORTAL_ENV": "production",
+        "PORTAL_INSTANCE_PATH": str(tmp_path),
+        "SECRET_KEY": "a-production-secret",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "PUBLIC_BASE_URL" in result.stderr
+    assert "SECRET_KEY" not in result.stderr.split("RuntimeError", 1)[-1]
+
+
+def test_production_links_ignore_the_host_header(tmp_path):
+    app = create_app("production", _production_settings(tmp_path, PUBLIC_BASE_URL="https://w.org/"))
+    with app.test_request_context("/password/forgot", headers=EVIL):
+        assert public_base_url() == "https://w.org"
+        assert public_url("accounts.redeem_setup_code") == "https://w.org/setup"
+        # Even if the setting were emptied at run time, production never falls back to the Host.
+        app.config["PUBLIC_BASE_URL"] = None
+        with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+            public_url("accounts.redeem_setup_code")
+
+
+def test_development_and_tests_may_fall_back_to_the_request_address(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", None)
+    with app.test_request_context("/", base_url="http://127.0.0.1:5000"):
+        assert public_url("accounts.login") == "http://127.0.0.1:5000/login"
+
+
+def test_forgot_password_link_uses_the_public_address_not_the_host_header(
+    app, client, db, monkeypatch
+):
+    """Production-like settings: the mailed link starts with PUBLIC_BASE_URL whatever Host says."""
+    monkeypatch.setitem(app.config, "ENV_NAME", "production")
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://portal.example.org")
+    make_user(username="host.victim", email="host.victim@example.org")
+    # The attacker's whole visit goes to Host: evil.example (the cookie is kept for that host).
+    page = client.get("/password/forgot", headers=EVIL).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/password/forgot",
+        data={"identifier": "host.victim", "csrf_token": token},
+        headers=EVIL,
+    )
+    assert response.status_code == 200
+    body = db.session.scalar(sa.select(OutboxMessage.body_text))
+    links = re.findall(r"https?://\S+", body)
+    assert links, body
+    assert all(link.startswith("https://portal.example.org/password/reset/") for link in links)
+    assert "evil.example" not in body
