@@ -16,6 +16,7 @@ of who read it.
   special-category data), `ExitOutcome` (configurable categories).
 - `RecordRead`: the journal. One row per read of a record (page, fragment, PDF, export) and per
   refused attempt. The database refuses UPDATE and DELETE on it (triggers, see the migration).
+  Attempts by someone not logged in are counted per record and day (`AnonymousAttempts`).
 - `RectificationRequest`: a member asks to correct their record; the follow-up team answers.
 """
 
@@ -581,6 +582,28 @@ class RecordReadReason(db.Model):
     reason: Mapped[str] = mapped_column(sa.String(500))
 
     __table_args__ = (sa.CheckConstraint("length(reason) > 0", name="not_empty"),)
+
+
+class AnonymousAttempts(db.Model):
+    """Attempts to open a record by someone not logged in, counted per record and day.
+
+    Not journaled one by one: anyone can send them, and a flood of rows would push the team's
+    real attempts out of the member's view (see `journal.count_anonymous_attempt`)."""
+
+    __tablename__ = "record_anonymous_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pathway_id: Mapped[int] = mapped_column(sa.ForeignKey("pathways.id", ondelete="CASCADE"))
+    counted_on: Mapped[date]
+    attempts: Mapped[int] = mapped_column(default=1)
+
+    __table_args__ = (
+        sa.UniqueConstraint("pathway_id", "counted_on"),
+        sa.CheckConstraint("attempts > 0", name="positive"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<AnonymousAttempts pathway={self.pathway_id} {self.counted_on} {self.attempts}>"
 
 
 class RectificationRequest(db.Model):

@@ -35,6 +35,7 @@ from portal.core import audit
 from portal.core.outbox import queue_mail
 from portal.extensions import db
 from portal.integration.models import (
+    AnonymousAttempts,
     Assignment,
     Barrier,
     Eligibility,
@@ -53,8 +54,16 @@ from portal.integration.models import (
 DEFAULT_RETENTION_MONTHS = 24
 DEFAULT_WARN_DAYS = 30
 
-# Rows that describe the person: deleted when the pathway is anonymised.
-DELETED_PARTS = (Eligibility, PathwayPeriod, Assignment, Barrier, RectificationRequest)
+# Rows that describe the person: deleted when the pathway is anonymised (with the counts of
+# attempts by people not logged in, part of the journal).
+DELETED_PARTS = (
+    Eligibility,
+    PathwayPeriod,
+    Assignment,
+    Barrier,
+    RectificationRequest,
+    AnonymousAttempts,
+)
 
 
 @dataclass
