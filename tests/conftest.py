@@ -3,6 +3,31 @@
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set (see
 `make test`, which runs both). The schema is built by the migrations, never by create_all, so
 every run also proves the migrations.
+
+The fixtures (pytest-flask provides `client`, `config`, `live_server` and the `options` marker;
+the rest is ours):
+
+- `app` (session): the portal in its testing configuration, on a fresh migrated database of its
+  own (one per xdist worker). Its test client class is `IsolatedClient`, so `app.test_client()`
+  gives a second or third isolated client where a test needs several people side by side.
+- `db`: the database inside a transaction rolled back after the test; the test holds an app
+  context. Code under test may commit: its commits release savepoints inside that transaction.
+- `client` (pytest-flask): an `IsolatedClient` on `app`. Each request runs in an application
+  context of its own, as in production (its own `g`, database session, request lifecycle), on
+  the test's connection: it sees the test's data and its commits are rolled back with the test.
+  A test that asks for `client` always gets `db` too.
+- `config` (pytest-flask): `app.config`. To change a setting for one test, mark the test
+  `@pytest.mark.options(login_max_failures_per_ip=5)` (names are upper-cased); pytest-flask
+  puts the setting back afterwards. Settings read only when the app is built (ProxyFix, the
+  production checks) need an app of their own: see tests/core/test_web.py.
+- `live_server` (pytest-flask): the app served by one process on 127.0.0.1 (the browser tests
+  override `app` with one on a database of their own). Several gunicorn workers, for what must
+  cross processes (throttling, races), come from tests/live.py.
+- `login_as(user)` logs `client` in through the real form; `token(path)` and `csrf_token(client,
+  path)` read a CSRF token as a browser would; `user`, `admin`: two accounts.
+
+Tests run outside any request: pytest-flask's autouse request context is switched off below
+(see `_push_request_context`).
 """
 
 from __future__ import annotations
@@ -106,10 +131,28 @@ def app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": url,
         },
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
         _db.engine.dispose()
     yield app
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    """Replaces pytest-flask's fixture of this name, which pushes a test request context around
+    every test that uses `app`. Services must be tested as they run outside a request (commands,
+    signals): with a request context, `has_request_context()` would be true for the whole test,
+    so the per-request caches on `g` (the member of an account, local roles, assignments, the
+    journal's one-row-per-read) would last across the test's separate calls."""
+
+
+@pytest.fixture(autouse=True)
+def _client_in_test_transaction(request):
+    """pytest-flask's `client` asks only for `app`; its requests must still run inside the
+    test's rolled-back transaction, so a test that uses `client` also gets `db`."""
+    if "client" in request.fixturenames:
+        request.getfixturevalue("db")
 
 
 @pytest.fixture()
@@ -143,6 +186,10 @@ class IsolatedClient(FlaskClient):
     The request's session still uses the test's connection, so it sees the test's data and its
     commits are rolled back with the test. Afterwards the test's objects are expired so they
     show what the request changed.
+
+    Used in a `with` block (pytest-flask's `client` fixture does), it still keeps no request
+    context after a request: the request ends as in production, and its context lived in
+    another context variable space, where the test could not pop it.
     """
 
     def open(self, *args, **kwargs):
@@ -153,11 +200,11 @@ class IsolatedClient(FlaskClient):
         _db.session.expire_all()
         return response
 
+    def __enter__(self):
+        return self
 
-@pytest.fixture()
-def client(app, db):
-    app.test_client_class = IsolatedClient
-    return app.test_client()
+    def __exit__(self, exc_type, exc_value, tb):
+        return None
 
 
 @pytest.fixture()

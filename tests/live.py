@@ -1,8 +1,10 @@
-"""Real servers for tests that need them: gunicorn with several workers on a fresh database.
+"""Real servers for tests that need several processes: gunicorn with several workers on a fresh
+database.
 
-Used by the browser tests and by the tests that must cross process boundaries (throttling
-across workers). Each server gets its own database (a SQLite file or a PostgreSQL database on
-the test cluster), built by the migrations.
+Used by the tests that must cross process boundaries (throttling across workers, races between
+workers). Each server gets its own database (a SQLite file or a PostgreSQL database on the test
+cluster), built by the migrations. Where one server process is enough (the browser tests),
+pytest-flask's `live_server` serves the app instead; `live_database` gives both their database.
 """
 
 from __future__ import annotations
@@ -68,6 +70,9 @@ def live_database(label: str, directory: Path):
     with app.app_context():
         upgrade()
         db.session.remove()
+        # No pooled connection left: a server forked from this process (pytest-flask's
+        # live_server) must not share one with it.
+        db.engine.dispose()
     try:
         yield url, app
     finally:

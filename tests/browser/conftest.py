@@ -1,12 +1,16 @@
-"""Browser tests: Chromium (Debian's, through Playwright) against gunicorn on a fresh database.
+"""Browser tests: Chromium (Debian's, through Playwright) against the portal on a fresh database.
 
 One server and one seeded database per pytest process (each xdist worker gets its own through
-`fresh_database_url`). Chromium that cannot start is an error, never a skip: these tests are
-the proof that the pages work for people on phones and with assistive technology.
+`fresh_database_url`). The server is pytest-flask's `live_server`, one process serving `app`,
+which here is the browser tests' own app (development configuration) on that database: what the
+tests commit through `site.app` is what the server reads. Chromium that cannot start is an
+error, never a skip: these tests are the proof that the pages work for people on phones and
+with assistive technology.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import pytest
@@ -18,7 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from portal.accounts.models import Role
 from portal.extensions import db
 from tests.factories import PASSWORD, make_user
-from tests.live import ROOT, LiveServer, live_database
+from tests.live import ROOT, live_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -76,29 +80,37 @@ SEED = {
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Site:
-    directory = tmp_path_factory.mktemp("browser")
-    with live_database("browser", directory) as (url, app):
-        people = {}
-        with app.app_context():
-            users = {
-                key: make_user(username, display_name=name, **options)
-                for key, (username, name, options) in SEED.items()
-            }
-            db.session.commit()
-            for key, user in users.items():
-                password = SEED[key][2].get("password", PASSWORD)
-                people[key] = Person(user.username, user.display_name, user.id, password)
-            db.session.remove()
-        server = LiveServer(url, directory / "instance", workers=2)
-        try:
-            yield Site(server.url, app, people)
-        finally:
-            server.stop()
+def app(tmp_path_factory) -> Flask:
+    """Overrides the suite's `app` for the browser tests (and so for pytest-flask's
+    `live_server`): the development configuration on a database of their own, where commits
+    are real, so the suite's rolled-back database is never touched."""
+    with live_database("browser", tmp_path_factory.mktemp("browser")) as (_url, app):
+        # The server's access log would land in whichever test's captured output is open.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        yield app
 
 
 @pytest.fixture(scope="session")
-def browser() -> Browser:
+def site(app: Flask, live_server) -> Site:
+    """The running portal and its seeded people (seeded once the server has started: the
+    server process is a fork of this one, which must then hold no open database connection)."""
+    people = {}
+    with app.app_context():
+        users = {
+            key: make_user(username, display_name=name, **options)
+            for key, (username, name, options) in SEED.items()
+        }
+        db.session.commit()
+        for key, user in users.items():
+            password = SEED[key][2].get("password", PASSWORD)
+            people[key] = Person(user.username, user.display_name, user.id, password)
+        db.session.remove()
+    return Site(live_server.url(), app, people)
+
+
+@pytest.fixture(scope="session")
+def browser(site: Site) -> Browser:
+    # After `site`: the server process is forked before Playwright starts its driver.
     # No skip on failure: a missing or broken Chromium makes every browser test error out.
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

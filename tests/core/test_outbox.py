@@ -29,12 +29,11 @@ class Inbox:
 
 
 @pytest.fixture()
-def smtp_port(app):
+def smtp_port(config, monkeypatch):
+    """A free port, set as MAIL_PORT for this test (chosen now, so not an `options` marker)."""
     port = free_port()
-    saved = app.config["MAIL_PORT"]
-    app.config["MAIL_PORT"] = port
-    yield port
-    app.config["MAIL_PORT"] = saved
+    monkeypatch.setitem(config, "MAIL_PORT", port)
+    return port
 
 
 def test_messages_wait_while_the_server_is_down_and_leave_when_it_is_up(app, db, smtp_port):

@@ -9,6 +9,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from portal.core.audit import AuditEntry
@@ -238,16 +239,12 @@ def test_nothing_is_purged_before_the_date_and_it_is_idempotent(db):
     assert _row_count(AuditEntry) == audits
 
 
+@pytest.mark.options(integration_retention_months=6)
 def test_the_retention_time_is_configurable(app, db):
     pathway = make_pathway(member_with_login(), outcome_code="training")  # exit 2027-01-05
-    before = app.config["INTEGRATION_RETENTION_MONTHS"]
-    app.config["INTEGRATION_RETENTION_MONTHS"] = 6
-    try:
-        assert purging.purge_date(pathway) == date(2027, 7, 5)
-        assert purging.purge(date(2027, 7, 4)).anonymised == []
-        assert purging.purge(date(2027, 7, 5)).anonymised == [pathway.id]
-    finally:
-        app.config["INTEGRATION_RETENTION_MONTHS"] = before
+    assert purging.purge_date(pathway) == date(2027, 7, 5)
+    assert purging.purge(date(2027, 7, 4)).anonymised == []
+    assert purging.purge(date(2027, 7, 5)).anonymised == [pathway.id]
 
 
 def test_end_of_month_exits(db):
@@ -346,17 +343,18 @@ def test_the_command(app, db):
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
 
 
+@pytest.mark.options(integration_purge_warning_days=60)
 def test_the_command_warns_as_configured(app, db):
     pathway = make_pathway(member_with_login(), outcome_code="training")  # due 2029-01-05
     db.session.commit()
-    before = app.config["INTEGRATION_PURGE_WARNING_DAYS"]
-    app.config["INTEGRATION_PURGE_WARNING_DAYS"] = 60
-    try:
-        result = _cli(app, "--dry-run", "--today", "2028-11-10")  # 56 days before
-    finally:
-        app.config["INTEGRATION_PURGE_WARNING_DAYS"] = before
+    result = _cli(app, "--dry-run", "--today", "2028-11-10")  # 56 days before
     assert result.exit_code == 0, result.output
     assert "1 warning(s) would be sent" in result.output
+    assert purging.purge_date(pathway) == date(2029, 1, 5)
+
+
+def test_the_command_does_not_warn_56_days_before_by_default(app, db):
+    make_pathway(member_with_login(), outcome_code="training")  # due 2029-01-05
+    db.session.commit()
     default = _cli(app, "--dry-run", "--today", "2028-11-10")
     assert "0 warning(s) would be sent" in default.output
-    assert purging.purge_date(pathway) == date(2029, 1, 5)

@@ -481,8 +481,8 @@ def test_a_post_without_a_file_asks_for_one(visit, draft, author):
     assert response.status_code == 422 and "Choose a file." in text(response)
 
 
-def test_a_request_over_the_limit_gets_a_clear_message(app, visit, draft, author, monkeypatch):
-    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4096)
+@pytest.mark.options(max_content_length=4096)
+def test_a_request_over_the_limit_gets_a_clear_message(visit, draft, author):
     client = visit(author)
     big = PDF + b"0" * 8000
     response = upload(client, draft, big, "big.pdf", headers=HX)

@@ -37,7 +37,7 @@ def browser_for(app, client):
     """`browser_for(user)`: a new test client, logged in as `user` through the login form.
 
     Each client keeps its own cookies (session, CSRF), so several people act side by side.
-    The `client` fixture has set the isolated client class these are made from."""
+    The `app` fixture has set the isolated client class these are made from."""
 
     def _login(user):
         other = app.test_client()
