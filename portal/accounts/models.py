@@ -7,10 +7,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.accounts.workflow import ACCOUNT_WORKFLOW, PLAIN, WITH_RIGHTS
 from portal.core.db import TimestampMixin, UTCDateTime, utcnow
-from portal.core.security import GlobalRole
+from portal.core.security import GlobalRole, Securable, register_content_type
 from portal.extensions import db
 
 # The global roles are part of the security vocabulary of the core.
@@ -21,10 +23,18 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(UserMixin, TimestampMixin, db.Model):
-    """A login. Distinct from a member of the register: a member may have no account yet."""
+@register_content_type
+class User(UserMixin, Securable, TimestampMixin, db.Model):
+    """A login. Distinct from a member of the register: a member may have no account yet.
+
+    Who may manage it and print its setup codes: `workflow.py` (its state follows from its roles).
+    """
 
     __tablename__ = "users"
+    content_type = "account"
+    workflow = ACCOUNT_WORKFLOW
+    shareable = False
+    matrix_by_role = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(40), unique=True)
@@ -54,6 +64,17 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
+
+    @hybrid_property
+    def state(self) -> str:
+        """ "plain" with the member role only, "with_rights" with any other role."""
+        return PLAIN if self.roles <= {Role.MEMBER} else WITH_RIGHTS
+
+    @state.inplace.expression
+    @classmethod
+    def _state_expression(cls) -> sa.ColumnElement[str]:
+        others = cls.role_grants.any(UserRole.role != Role.MEMBER.value)
+        return sa.case((others, WITH_RIGHTS), else_=PLAIN)
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a disabled account cannot log in

@@ -37,7 +37,9 @@ def audit_verify() -> None:
 
 @portal_cli.command("permissions-matrix")
 def permissions_matrix() -> None:
-    """Print role x state x permission for every content type."""
+    """Print role x state x permission for every content type, what each role gives on the types
+    that ask for it (accounts, integration records), the site-wide permissions and the meaning
+    of the dynamic roles."""
     from portal.core.security import permission_matrix
 
     click.echo(permission_matrix(), nl=False)

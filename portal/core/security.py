@@ -4,7 +4,8 @@ A user's roles on an object are the union of:
 - `Anonymous` (everyone) and `Authenticated` (everyone logged in);
 - their global roles (member, board, trainer, counsellor, admin);
 - local roles granted on the object or on one of its containers (the sharing screen);
-- dynamic roles the object computes (Owner, Self, Assigned, Public).
+- dynamic roles the object computes (Owner, Self, Public, and the Assigned roles of a dated
+  assignment to a person's follow-up team, with or without access to personal data).
 Each workflow state maps permissions to roles (see `core.workflow`); site-wide permissions
 (not tied to an item) have their own map below. `allowed_clause` applies the same rule inside a
 SQL query, so listings and search never load what the viewer may not see.
@@ -56,7 +57,14 @@ class DynamicRole(StrEnum):
 
     OWNER = "Owner"  # created the item
     SELF = "Self"  # the item is about this user (their own record)
-    ASSIGNED = "Assigned"  # a counsellor or trainer assigned to the person
+    # A counsellor or trainer assigned to the person: from the assignment's first day to its last
+    # (inclusive), while the account is active and keeps the role it was assigned as.
+    ASSIGNED = "Assigned"
+    ASSIGNED_COUNSELLOR = "Assigned counsellor"  # ... assigned as counsellor
+    ASSIGNED_TRAINER = "Assigned trainer"  # ... assigned as trainer
+    # ... assigned with access to personal data (special-category data such as barriers).
+    ASSIGNED_PERSONAL_DATA = "Assigned with personal data"
+    COUNSELLOR_PERSONAL_DATA = "Assigned counsellor with personal data"
     PUBLIC = "Public"  # everyone, when the item is marked public
 
 
@@ -89,6 +97,21 @@ class Permission(StrEnum):
     FOLLOW_UP = "Follow up decisions"
     MANAGE_MEETINGS = "Manage meetings"
     CHECK_IN = "Check in"
+    # Integration records (a person's pathway).
+    FOLLOW = "Follow"
+    VIEW_PERSONAL_DATA = "View personal data"
+    EDIT_PERSONAL_DATA = "Edit personal data"
+    RECORD_SUPPORT = "Record support"
+    ASSESS_SKILLS = "Assess skills"
+    MANAGE_TEAM = "Manage the team"
+    GRANT_PERSONAL_DATA = "Give personal data"
+    REQUEST_CORRECTION = "Ask for corrections"
+    BREAK_GLASS = "Break glass"
+    EXPORT = "Export"
+    PURGE = "Anonymise"
+    OPEN_PATHWAYS = "Open pathways"
+    VIEW_REPORTS = "View reports"
+    CONFIGURE_PATHWAYS = "Configure pathways"
 
 
 PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
@@ -122,6 +145,24 @@ PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
         "Plan and convene meetings, keep the agenda and attendance, run the session."
     ),
     Permission.CHECK_IN: _l("Say you are here, with the meeting's code."),
+    Permission.FOLLOW: _l("Have the person in your list of people you follow."),
+    Permission.VIEW_PERSONAL_DATA: _l("See a person's difficulties and other private details."),
+    Permission.EDIT_PERSONAL_DATA: _l("Write down a person's difficulties."),
+    Permission.RECORD_SUPPORT: _l("Write down the support given to a person."),
+    Permission.ASSESS_SKILLS: _l("Say how far a person has come in a skill."),
+    Permission.MANAGE_TEAM: _l("Choose who follows a person, and until when."),
+    Permission.GRANT_PERSONAL_DATA: _l("Let someone in the team see personal details."),
+    Permission.REQUEST_CORRECTION: _l("Ask for a mistake in your record to be corrected."),
+    Permission.BREAK_GLASS: _l(
+        "Open a record you do not follow, read only, with a reason the person sees."
+    ),
+    Permission.EXPORT: _l("Make a copy of a person's data, for them."),
+    Permission.PURGE: _l(
+        "Remove what names the person once the record is kept long enough (done every night)."
+    ),
+    Permission.OPEN_PATHWAYS: _l("Start the follow-up of a person."),
+    Permission.VIEW_REPORTS: _l("See the figures of the follow-up, with no names."),
+    Permission.CONFIGURE_PATHWAYS: _l("Keep the list of skills and of ways a pathway ends."),
 }
 
 ROLE_TITLES = {
@@ -139,7 +180,28 @@ ROLE_TITLES = {
     DynamicRole.OWNER: _l("Author"),
     DynamicRole.SELF: _l("The person themself"),
     DynamicRole.ASSIGNED: _l("Assigned support"),
+    DynamicRole.ASSIGNED_COUNSELLOR: _l("Assigned counsellor"),
+    DynamicRole.ASSIGNED_TRAINER: _l("Assigned trainer"),
+    DynamicRole.ASSIGNED_PERSONAL_DATA: _l("Assigned support who sees personal details"),
+    DynamicRole.COUNSELLOR_PERSONAL_DATA: _l("Assigned counsellor who sees personal details"),
     DynamicRole.PUBLIC: _l("Everyone, when public"),
+}
+
+# What each dynamic role means, for the permissions matrix (plain English, not shown to users).
+DYNAMIC_ROLE_MEANINGS: dict[DynamicRole, str] = {
+    DynamicRole.OWNER: "created the item",
+    DynamicRole.SELF: "the item is about this person (their own record)",
+    DynamicRole.ASSIGNED: (
+        "in the person's follow-up team today: from the assignment's first day to its last, "
+        "inclusive, while the account is active and keeps the role it was assigned as"
+    ),
+    DynamicRole.ASSIGNED_COUNSELLOR: "Assigned, as counsellor",
+    DynamicRole.ASSIGNED_TRAINER: "Assigned, as trainer",
+    DynamicRole.ASSIGNED_PERSONAL_DATA: "Assigned, with access to personal data",
+    DynamicRole.COUNSELLOR_PERSONAL_DATA: (
+        "Assigned as counsellor, with access to personal data (in the same assignment)"
+    ),
+    DynamicRole.PUBLIC: "everyone, when the item is marked public",
 }
 
 # Site-wide permissions: not tied to an item.
@@ -156,6 +218,9 @@ SITE_PERMISSIONS: dict[Permission, frozenset[str]] = {
     ),
     Permission.MANAGE_POLLS: frozenset({GlobalRole.BOARD}),
     Permission.MANAGE_MEETINGS: frozenset({GlobalRole.BOARD}),
+    Permission.OPEN_PATHWAYS: frozenset({GlobalRole.ADMIN, GlobalRole.COUNSELLOR}),
+    Permission.VIEW_REPORTS: frozenset({GlobalRole.BOARD, GlobalRole.ADMIN, GlobalRole.COUNSELLOR}),
+    Permission.CONFIGURE_PATHWAYS: frozenset({GlobalRole.ADMIN, GlobalRole.COUNSELLOR}),
 }
 
 
@@ -185,16 +250,26 @@ class Securable:
     A subclass sets `content_type` and `workflow`, has a `state` column and a `security_path`
     column: the keys of its containers and itself, "/page:1/page:7/". Local roles granted on any
     key in that path apply to the item.
+
+    A type that is never shared (`shareable = False`: who holds a role on it follows from what
+    it is, e.g. a person's follow-up team) needs no `security_path`: no local role applies.
+    `matrix_by_role` adds a per-role summary to its part of the permissions matrix, and
+    `done_by_tasks` names the permissions no person holds (a scheduled task uses them).
     """
 
     content_type: ClassVar[str]
     workflow: ClassVar[Workflow]
+    shareable: ClassVar[bool] = True
+    matrix_by_role: ClassVar[bool] = False
+    done_by_tasks: ClassVar[dict[Permission, str]] = {}
 
     @property
     def object_key(self) -> str:
         return f"{self.content_type}:{self.id}"  # type: ignore[attr-defined]
 
     def path_keys(self) -> list[str]:
+        if not self.shareable:
+            return [self.object_key]
         return [key for key in self.security_path.split("/") if key]  # type: ignore[attr-defined]
 
     def dynamic_roles(self, user) -> set[str]:
@@ -228,7 +303,7 @@ def global_roles(user) -> set[str]:
 
 def local_roles(user, obj: Securable) -> set[str]:
     """Local roles of `user` on `obj`, granted on it or any of its containers."""
-    if not _authenticated(user):
+    if not _authenticated(user) or not obj.shareable:
         return set()
     keys = tuple(obj.path_keys())
     cache = g.setdefault("_local_roles", {}) if has_request_context() else {}
@@ -263,7 +338,15 @@ def can(user, permission: Permission, obj: Securable | None = None) -> bool:
     if obj is None:
         return bool(global_roles(user) & SITE_PERMISSIONS.get(permission, frozenset()))
     allowed = obj.workflow.roles_with(obj.state, permission)  # type: ignore[attr-defined]
-    return bool(roles_of(user, obj) & allowed)
+    # The union of `roles_of`, from the cheapest part: a dynamic or local role often costs a query.
+    return bool(
+        allowed
+        and (
+            global_roles(user) & allowed
+            or obj.dynamic_roles(user) & allowed
+            or local_roles(user, obj) & allowed
+        )
+    )
 
 
 def require(
@@ -288,7 +371,6 @@ def allowed_clause(user, model: type[Securable], permission: Permission) -> sa.C
     """
     workflow = model.workflow
     state_col = model.state  # type: ignore[attr-defined]
-    path_col = model.security_path  # type: ignore[attr-defined]
     static = global_roles(user)
     conditions: list[sa.ColumnElement[bool]] = []
 
@@ -303,7 +385,8 @@ def allowed_clause(user, model: type[Securable], permission: Permission) -> sa.C
         if states:
             conditions.append(sa.and_(state_col.in_(states), clause))
 
-    if _authenticated(user):
+    if _authenticated(user) and model.shareable:
+        path_col = model.security_path  # type: ignore[attr-defined]
         # The states, grouped by the local roles that give the permission in them.
         by_roles: dict[tuple[str, ...], list[str]] = {}
         for state in others:
@@ -357,7 +440,9 @@ def grants_on(obj: Securable) -> list[LocalRoleGrant]:
 
 
 def shareable_roles(obj: Securable) -> list[LocalRole]:
-    """Local roles that mean something for this item's workflow."""
+    """Local roles that mean something for this item's workflow (none if it is never shared)."""
+    if not obj.shareable:
+        return []
     used = {
         role
         for state in obj.workflow.states.values()
@@ -383,16 +468,45 @@ def permission_matrix(types: Iterable[type[Securable]] | None = None) -> str:
                     lines.append(
                         f"    {permission.value:<22} {', '.join(sorted(str(r) for r in roles))}"
                     )
-        lines.append("  transitions:")
+            if not any(state.permissions.values()):
+                lines.append("    nothing, for anyone")
+        lines.append("  transitions:" if workflow.transitions else "  transitions: none")
         for transition in workflow.transitions.values():
             sources = ", ".join(sorted(transition.sources))
             lines.append(
                 f"    {transition.name:<22} {sources} -> {transition.target} (needs {transition.permission.value})"
             )
+        if cls.matrix_by_role:
+            lines.extend(_by_role(cls))
     lines.append("# site-wide")
     for permission, roles in SITE_PERMISSIONS.items():
         lines.append(f"    {permission.value:<22} {', '.join(sorted(str(r) for r in roles))}")
+    lines.append("# dynamic roles (computed by each item for each person)")
+    for role, meaning in DYNAMIC_ROLE_MEANINGS.items():
+        lines.append(f"    {role.value:<38} {meaning}")
     return "\n".join(lines) + "\n"
+
+
+def _by_role(cls: type[Securable]) -> list[str]:
+    """What each role gives on `cls`, state by state (a person holds the union of their roles)."""
+    workflow = cls.workflow
+    used = {
+        role for state in workflow.states.values() for r in state.permissions.values() for role in r
+    }
+    roles: list[str] = [ANONYMOUS, AUTHENTICATED, *(r.value for r in GlobalRole)]
+    roles += [r.value for r in (*DynamicRole, *LocalRole) if r.value in used]
+    width = max(22, *(len(role) for role in roles))
+    lines = ["  by role (a person holds what each of their roles gives):"]
+    for role in roles:
+        parts = []
+        for state_name in workflow.states:
+            held = [p.value for p in Permission if role in workflow.roles_with(state_name, p)]
+            if held:
+                parts.append(f"[{state_name}] {', '.join(held)}")
+        lines.append(f"    {role:<{width}} {'; '.join(parts) or 'nothing'}")
+    for permission, task in cls.done_by_tasks.items():
+        lines.append(f"    {'no role':<{width}} {permission.value}: {task}")
+    return lines
 
 
 def grant_local_role(actor, obj: Securable, user, role: str) -> LocalRoleGrant:

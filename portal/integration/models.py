@@ -28,10 +28,13 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import TimestampMixin, UTCDateTime, utcnow
+from portal.core.security import Permission, Securable, register_content_type
 from portal.extensions import db
+from portal.integration.workflow import ANONYMISED, KEPT, RECORD_WORKFLOW
 
 
 def _in(column: str, values) -> str:
@@ -275,10 +278,16 @@ class Skill(db.Model):
 # --- The record ----------------------------------------------------------------------------------
 
 
-class Pathway(TimestampMixin, db.Model):
-    """One integration pathway of one member."""
+@register_content_type
+class Pathway(Securable, TimestampMixin, db.Model):
+    """One integration pathway of one member. Who may do what: `workflow.py`, `policies.py`."""
 
     __tablename__ = "pathways"
+    content_type = "pathway"
+    workflow = RECORD_WORKFLOW
+    shareable = False  # the roles come from the record itself: the member, the team
+    matrix_by_role = True
+    done_by_tasks = {Permission.PURGE: "flask integration purge, after the retention time"}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # NULL once anonymised: nothing links the figures kept for statistics to a person.
@@ -330,6 +339,27 @@ class Pathway(TimestampMixin, db.Model):
     @property
     def anonymised(self) -> bool:
         return self.anonymised_on is not None
+
+    @hybrid_property
+    def state(self) -> str:
+        """The record's state in its workflow: follows from the anonymisation."""
+        return ANONYMISED if self.anonymised_on is not None else KEPT
+
+    @state.inplace.expression
+    @classmethod
+    def _state_expression(cls) -> sa.ColumnElement[str]:
+        return sa.case((cls.anonymised_on.is_(None), KEPT), else_=ANONYMISED)
+
+    def dynamic_roles(self, user) -> set[str]:
+        from portal.integration.policies import record_roles
+
+        return record_roles(user, self)
+
+    @classmethod
+    def dynamic_role_clauses(cls, user) -> dict[str, sa.ColumnElement[bool]]:
+        from portal.integration.policies import record_role_clauses
+
+        return record_role_clauses(user)
 
     def __repr__(self) -> str:
         return f"<Pathway {self.id} of member {self.member_id}>"

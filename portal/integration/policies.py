@@ -1,7 +1,11 @@
-"""Who may do what with an integration record. One place, named predicates.
+"""Who may do what with an integration record: named predicates over `core.security.can`.
 
-- The **member** reads their own record (all of it, barriers included) and asks for corrections;
-  they never edit it.
+The rules themselves are data, in `workflow.py` (and in the pinned permissions matrix); the roles
+a person holds on a record are computed here (`record_roles`, and `record_role_clauses`, the same
+in SQL). In short:
+
+- The **member** (Self) reads their own record (all of it, barriers included), asks for
+  corrections and exports their data; they never edit it.
 - The **follow-up team**: people assigned to the pathway, only from the assignment's first day to
   its last (inclusive), and only while their account is active and still holds the role they were
   assigned as (counsellor or trainer). Assigned counsellors keep the record; assigned trainers
@@ -12,6 +16,8 @@
   and is shown to the member.
 - Everyone else: the record does not exist (404), and the attempt is journaled.
 - An anonymised pathway is nobody's record any more: only the statistics read it.
+
+A disabled account holds no role on a record, whatever it held before.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from flask import g, has_request_context
 
 from portal.accounts.models import Role
 from portal.core.db import local_today, utcnow
+from portal.core.security import DynamicRole, Permission, allowed_clause, can
 from portal.extensions import db
 from portal.integration.models import (
     Assignment,
@@ -34,9 +41,23 @@ from portal.integration.models import (
 
 BREAK_GLASS_MINUTES = 30
 
+P = Permission
+TEAM_ROLES = {
+    TeamRole.COUNSELLOR.value: DynamicRole.ASSIGNED_COUNSELLOR.value,
+    TeamRole.TRAINER.value: DynamicRole.ASSIGNED_TRAINER.value,
+}
+
 
 def _logged_in(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.active)
+
+
+def _can(user, permission: Permission, pathway: Pathway | None = None) -> bool:
+    """`can`, for active accounts only."""
+    return _logged_in(user) and can(user, permission, pathway)
+
+
+# --- The roles a person holds on a record --------------------------------------------------------
 
 
 def is_self(user, pathway: Pathway) -> bool:
@@ -74,17 +95,139 @@ def forget_cached_assignments() -> None:
         g.pop("_pathway_assignments", None)
 
 
-def _assigned_as(user, pathway: Pathway, *roles: TeamRole) -> bool:
-    return any(a.role in roles for a in active_assignments(user, pathway))
-
-
 def is_assigned(user, pathway: Pathway) -> bool:
     return bool(active_assignments(user, pathway))
 
 
+def record_roles(user, pathway: Pathway) -> set[str]:
+    """The dynamic roles `user` holds on `pathway` (see `workflow.py`)."""
+    found: set[str] = set()
+    if is_self(user, pathway):
+        found.add(DynamicRole.SELF.value)
+    for assignment in active_assignments(user, pathway):
+        found |= {DynamicRole.ASSIGNED.value, TEAM_ROLES[assignment.role]}
+        if assignment.personal_data:
+            found.add(DynamicRole.ASSIGNED_PERSONAL_DATA.value)
+            if assignment.role == TeamRole.COUNSELLOR.value:
+                found.add(DynamicRole.COUNSELLOR_PERSONAL_DATA.value)
+    return found
+
+
+def record_role_clauses(user) -> dict[str, sa.ColumnElement[bool]]:
+    """`record_roles` in SQL, for `allowed_clause`: one condition on `Pathway` per role."""
+    from portal.members.models import Member
+
+    if not _logged_in(user):
+        return {}
+    today = local_today()
+    held = [r.value for r in TeamRole if user.has_role(Role(r.value))]
+
+    def assigned(roles: list[str], *, personal_data: bool = False) -> sa.ColumnElement[bool]:
+        if not roles:
+            return sa.false()
+        running = sa.select(Assignment.pathway_id).where(
+            Assignment.user_id == user.id,
+            Assignment.role.in_(roles),
+            Assignment.starts_on <= today,
+            sa.or_(Assignment.ends_on.is_(None), Assignment.ends_on >= today),
+        )
+        if personal_data:
+            running = running.where(Assignment.personal_data.is_(True))
+        return Pathway.id.in_(running)
+
+    def as_(role: TeamRole) -> list[str]:
+        return [role.value] if role.value in held else []
+
+    return {
+        DynamicRole.SELF.value: Pathway.member_id.in_(
+            sa.select(Member.id).where(Member.user_id == user.id)
+        ),
+        DynamicRole.ASSIGNED.value: assigned(held),
+        DynamicRole.ASSIGNED_COUNSELLOR.value: assigned(as_(TeamRole.COUNSELLOR)),
+        DynamicRole.ASSIGNED_TRAINER.value: assigned(as_(TeamRole.TRAINER)),
+        DynamicRole.ASSIGNED_PERSONAL_DATA.value: assigned(held, personal_data=True),
+        DynamicRole.COUNSELLOR_PERSONAL_DATA.value: assigned(
+            as_(TeamRole.COUNSELLOR), personal_data=True
+        ),
+    }
+
+
+def pathways_clause(user, permission: Permission) -> sa.ColumnElement[bool]:
+    """SQL: the pathways on which `user` has `permission` (the twin of the predicates below)."""
+    if not _logged_in(user):
+        return sa.false()
+    return allowed_clause(user, Pathway, permission)
+
+
+def assigned_pathways_clause(user) -> sa.ColumnElement[bool]:
+    """SQL: pathways the user is assigned to today (for their list of people)."""
+    return pathways_clause(user, P.FOLLOW)
+
+
+# --- Named predicates ----------------------------------------------------------------------------
+
+
+def can_read(user, pathway: Pathway) -> bool:
+    """The member, or someone assigned today (administrators: see `break_glass_open`)."""
+    return _can(user, P.VIEW, pathway)
+
+
+def can_read_barriers(user, pathway: Pathway) -> bool:
+    """The member, or someone assigned today with access to personal data."""
+    return _can(user, P.VIEW_PERSONAL_DATA, pathway)
+
+
+def can_edit(user, pathway: Pathway) -> bool:
+    """Keep the record: details, eligibility, periods, goals, exit, answers to requests."""
+    return _can(user, P.EDIT, pathway)
+
+
+def can_record_action(user, pathway: Pathway) -> bool:
+    return _can(user, P.RECORD_SUPPORT, pathway)
+
+
+def can_assess(user, pathway: Pathway) -> bool:
+    return _can(user, P.ASSESS_SKILLS, pathway)
+
+
+def can_edit_barriers(user, pathway: Pathway) -> bool:
+    return _can(user, P.EDIT_PERSONAL_DATA, pathway)
+
+
+def can_manage_team(user, pathway: Pathway) -> bool:
+    """Assign or end assignments: an assigned counsellor, or an administrator."""
+    return _can(user, P.MANAGE_TEAM, pathway)
+
+
+def can_grant_personal_data(user, pathway: Pathway) -> bool:
+    """Give a team member access to personal data: an administrator, or a counsellor who holds
+    that access on this pathway today (nobody gives more than they have)."""
+    return _can(user, P.GRANT_PERSONAL_DATA, pathway)
+
+
+def can_request_rectification(user, pathway: Pathway) -> bool:
+    return _can(user, P.REQUEST_CORRECTION, pathway)
+
+
+def can_export(user, pathway: Pathway) -> bool:
+    """A copy of the member's data holding this record: the member themself, or (with a written
+    reason, for the member) a counsellor assigned today with access to personal data."""
+    return _can(user, P.EXPORT, pathway)
+
+
+def can_purge(user, pathway: Pathway) -> bool:
+    """Nobody: the daily `flask integration purge` anonymises a record after its retention time."""
+    return _can(user, P.PURGE, pathway)
+
+
+def can_break_glass(user, pathway: Pathway) -> bool:
+    """An administrator who is not already allowed to read it."""
+    return _can(user, P.BREAK_GLASS, pathway) and not can_read(user, pathway)
+
+
 def break_glass_open(user, pathway: Pathway) -> RecordRead | None:
     """The administrator's break-glass opening of this record still running, if any."""
-    if not _logged_in(user) or not user.has_role(Role.ADMIN) or pathway.anonymised:
+    if not _can(user, P.BREAK_GLASS, pathway):
         return None
     since = utcnow() - timedelta(minutes=BREAK_GLASS_MINUTES)
     return db.session.scalar(
@@ -101,72 +244,17 @@ def break_glass_open(user, pathway: Pathway) -> RecordRead | None:
     )
 
 
-def can_read(user, pathway: Pathway) -> bool:
-    """The member, or someone assigned today (administrators: see `break_glass_open`)."""
-    if pathway.anonymised:
-        return False
-    return is_self(user, pathway) or is_assigned(user, pathway)
-
-
-def can_read_barriers(user, pathway: Pathway) -> bool:
-    if pathway.anonymised:
-        return False
-    return is_self(user, pathway) or any(a.personal_data for a in active_assignments(user, pathway))
-
-
-def can_edit(user, pathway: Pathway) -> bool:
-    """Keep the record: details, eligibility, periods, goals, exit, answers to requests."""
-    return not pathway.anonymised and _assigned_as(user, pathway, TeamRole.COUNSELLOR)
-
-
-def can_record_action(user, pathway: Pathway) -> bool:
-    return not pathway.anonymised and _assigned_as(
-        user, pathway, TeamRole.COUNSELLOR, TeamRole.TRAINER
-    )
-
-
-def can_assess(user, pathway: Pathway) -> bool:
-    return not pathway.anonymised and _assigned_as(user, pathway, TeamRole.TRAINER)
-
-
-def can_edit_barriers(user, pathway: Pathway) -> bool:
-    return not pathway.anonymised and any(
-        a.personal_data for a in active_assignments(user, pathway)
-    )
-
-
-def can_manage_team(user, pathway: Pathway) -> bool:
-    """Assign or end assignments: an assigned counsellor, or an administrator."""
-    if pathway.anonymised or not _logged_in(user):
-        return False
-    return user.has_role(Role.ADMIN) or _assigned_as(user, pathway, TeamRole.COUNSELLOR)
-
-
 def can_open_pathway(user) -> bool:
-    return _logged_in(user) and user.has_role(Role.COUNSELLOR, Role.ADMIN)
-
-
-def can_request_rectification(user, pathway: Pathway) -> bool:
-    return not pathway.anonymised and is_self(user, pathway)
-
-
-def can_break_glass(user, pathway: Pathway) -> bool:
-    """An administrator who is not already allowed to read it."""
-    return (
-        _logged_in(user)
-        and user.has_role(Role.ADMIN)
-        and not pathway.anonymised
-        and not can_read(user, pathway)
-    )
+    return _can(user, P.OPEN_PATHWAYS)
 
 
 def can_view_reports(user) -> bool:
-    return _logged_in(user) and user.has_role(Role.BOARD, Role.ADMIN, Role.COUNSELLOR)
+    return _can(user, P.VIEW_REPORTS)
 
 
 def can_configure(user) -> bool:
     """The skills referential and the exit outcomes."""
-    return _logged_in(user) and user.has_role(Role.ADMIN, Role.COUNSELLOR)
+    return _can(user, P.CONFIGURE_PATHWAYS)
 
 
 def can_export_member(user, member) -> bool:
@@ -190,21 +278,3 @@ def has_own_pathway(user) -> bool:
             )
         )
     )
-
-
-def assigned_pathways_clause(user) -> sa.ColumnElement[bool]:
-    """SQL: pathways the user is assigned to today (for their list of people)."""
-    if not _logged_in(user):
-        return sa.false()
-    today = local_today()
-    roles = [r.value for r in TeamRole if user.has_role(Role(r.value))]
-    if not roles:
-        return sa.false()
-    return Pathway.id.in_(
-        sa.select(Assignment.pathway_id).where(
-            Assignment.user_id == user.id,
-            Assignment.role.in_(roles),
-            Assignment.starts_on <= today,
-            sa.or_(Assignment.ends_on.is_(None), Assignment.ends_on >= today),
-        )
-    ) & Pathway.anonymised_on.is_(None)

@@ -205,10 +205,21 @@ def test_grant_on_a_page_with_a_similar_key_does_not_leak(db):
                 P.PRINT_WELCOME_SHEETS,
                 P.MANAGE_POLLS,
                 P.MANAGE_MEETINGS,
+                P.VIEW_REPORTS,
             },
         ),
         ({Role.TRAINER}, {P.VIEW_DIRECTORY}),
-        ({Role.COUNSELLOR}, {P.VIEW_DIRECTORY, P.ISSUE_SETUP_CODES, P.PRINT_WELCOME_SHEETS}),
+        (
+            {Role.COUNSELLOR},
+            {
+                P.VIEW_DIRECTORY,
+                P.ISSUE_SETUP_CODES,
+                P.PRINT_WELCOME_SHEETS,
+                P.OPEN_PATHWAYS,
+                P.VIEW_REPORTS,
+                P.CONFIGURE_PATHWAYS,
+            },
+        ),
         (
             {Role.MEMBER, Role.ADMIN},
             {
@@ -220,6 +231,9 @@ def test_grant_on_a_page_with_a_similar_key_does_not_leak(db):
                 P.MANAGE_MEMBERS,
                 P.MANAGE_BODIES,
                 P.PRINT_WELCOME_SHEETS,
+                P.OPEN_PATHWAYS,
+                P.VIEW_REPORTS,
+                P.CONFIGURE_PATHWAYS,
             },
         ),
     ],

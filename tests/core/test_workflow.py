@@ -288,6 +288,28 @@ def test_permissions_matrix_is_pinned(app):
 
 
 def test_permissions_matrix_shows_the_rules_that_matter(app):
+    """The pinned matrix, read as a reviewer would.
+
+    Besides the workflows of pages, members, meetings, minutes, polls and proposals, it shows:
+
+    - `# account`: an account is `plain` (the member role only) or `with_rights` (any other
+      role). "Manage accounts" is the administrators'; "Issue setup codes" is the
+      administrators' on every account and the counsellors' on plain member accounts only (a
+      code lets its holder choose the password). The site-wide rows say who opens the screens.
+    - `# pathway`: an integration record, `kept` while it is a person's, `anonymised` once the
+      retention time is over (then nobody may do anything with it). Its roles are dynamic, named
+      in the `# dynamic roles` legend: Self (the member), Assigned (in the follow-up team today:
+      from the assignment's first day to its last, inclusive, while the account keeps the role),
+      Assigned counsellor / trainer (assigned as such), Assigned with personal data and
+      Assigned counsellor with personal data (the flag, on the same assignment). "View" is who
+      reads it, "Edit" who keeps it, "Export" who makes a copy of it for the member, and
+      "Anonymise" is held by no role: the daily `flask integration purge` does it. The admin
+      row is team-only: choosing the team, giving the personal-data access and "Break glass"
+      (a read-only opening with a written reason), never "View".
+    - `by role`: for these two types, what each role gives, state by state (a person holds
+      the union of what their roles give); roles that give nothing say "nothing".
+    - site-wide: who may open pathways, see the integration figures and configure them.
+    """
     text = MATRIX_FILE.read_text()
     private = text.split("[private]")[1].split("[pending]")[0]
     assert "Review                 admin\n" in private  # nobody but an admin publishes a draft
@@ -300,3 +322,29 @@ def test_permissions_matrix_shows_the_rules_that_matter(app):
     active = member.split("[active]")[1].split("[suspended]")[0]
     assert "View profile           Authenticated\n" in active  # the directory: active only
     assert "View profile           Authenticated" not in member.split("[suspended]")[1]
+
+    account = text.split("# account")[1].split("# meeting")[0]
+    plain, with_rights = account.split("[plain]")[1].split("[with_rights]")
+    assert "Issue setup codes      admin, counsellor\n" in plain
+    assert "Issue setup codes      admin\n" in with_rights
+    assert (
+        "Manage accounts        admin\n" in plain
+        and "Manage accounts        admin\n" in with_rights
+    )
+
+    pathway = text.split("# pathway")[1].split("# poll")[0]
+    kept = pathway.split("[kept]")[1].split("[anonymised]")[0]
+    assert "View                   Assigned, Self\n" in kept  # never a global role: no admin
+    assert "Edit                   Assigned counsellor\n" in kept
+    assert "View personal data     Assigned with personal data, Self\n" in kept
+    assert "Export                 Assigned counsellor with personal data, Self\n" in kept
+    assert "Anonymise" not in kept
+    assert "nothing, for anyone" in pathway.split("[anonymised]")[1].split("transitions")[0]
+    by_role = pathway.split("by role")[1]
+    assert re.search(
+        r"\n +admin +\[kept\] Manage the team, Give personal data, Break glass\n", by_role
+    )
+    for role in ("member", "board", "trainer", "counsellor"):
+        assert re.search(rf"\n +{role} +nothing\n", by_role), role
+    assert re.search(r"\n +no role +Anonymise: flask integration purge", by_role)
+    assert "    Open pathways          admin, counsellor\n" in text
