@@ -19,6 +19,9 @@ Rules:
   body's statutes count proxies (`proxies_count_for_quorum`), the people represented by a
   holder present then. It is reached when what is counted is at least `quorum_percent` % of
   the list. Counts are weights when a college of the list carries a weight other than 1.
+- Once the meeting's minutes are approved, the attendance they show is kept: a change of a
+  status is a correction with a reason (a new version of the minutes), and arrivals,
+  departures and check-ins are refused (`minutes_record`).
 
 Services take the acting user explicitly, never commit, and raise DomainError subclasses.
 """
@@ -39,6 +42,7 @@ from portal.core.db import utcnow
 from portal.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from portal.core.security import Permission, can
 from portal.extensions import db
+from portal.meetings import minutes_record
 from portal.meetings.agenda import meeting_day
 from portal.meetings.models import Attendance, AttendanceStatus, Meeting
 from portal.members import bodies
@@ -261,16 +265,25 @@ def _check_in_session(meeting: Meeting) -> None:
 
 
 def set_status(
-    actor, meeting: Meeting, member_id: int, status: str, holder_id: int | None = None
+    actor,
+    meeting: Meeting,
+    member_id: int,
+    status: str,
+    holder_id: int | None = None,
+    reason: str = "",
 ) -> Attendance:
-    """Set a person present, excused, absent or represented (by `holder_id`).
+    """Set a person present, excused, absent or represented (by `holder_id`). Once the
+    meeting's minutes are approved, this is a correction: it needs `reason` and makes a new
+    version of what the minutes show (`minutes_record`).
 
     Raises NotAllowed; DomainError (field "status" or "holder_id") when the person is not on
     the list, the holder is not present or holds enough proxies, or the person holds proxies
-    and would no longer be present.
+    and would no longer be present; (field "reason") when the minutes are approved and the
+    reason is missing.
     """
     weight_of = weights(meeting)
     _check_manager(actor, meeting, member_id, weight_of)
+    frozen, reason = minutes_record.check_correction(actor, meeting, reason)
     if status not in set(AttendanceStatus):
         raise DomainError(_l("Choose present, excused, absent or represented."), field="status")
     rows = attendances(meeting)
@@ -324,7 +337,10 @@ def set_status(
         status=status,
         holder_id=holder_id,
         before=list(before),
+        **({"correction": reason} if frozen is not None else {}),
     )
+    if frozen is not None:
+        minutes_record.correct(actor, frozen, reason)
     return row
 
 
@@ -334,6 +350,7 @@ def record_arrival(actor, meeting: Meeting, member_id: int) -> Attendance:
     weight_of = weights(meeting)
     _check_manager(actor, meeting, member_id, weight_of)
     _check_in_session(meeting)
+    minutes_record.refuse_once_frozen(meeting)
     row = _row(meeting, member_id)
     if row.status == REPRESENTED:
         row.proxy_holder_id = None
@@ -357,6 +374,7 @@ def record_departure(actor, meeting: Meeting, member_id: int) -> Attendance:
     weight_of = weights(meeting)
     _check_manager(actor, meeting, member_id, weight_of)
     _check_in_session(meeting)
+    minutes_record.refuse_once_frozen(meeting)
     row = attendances(meeting).get(member_id)
     now = utcnow()
     if row is None or not is_present_at(row, now):
@@ -391,6 +409,7 @@ def check_in(actor, meeting: Meeting, member: Member | None, code: str) -> bool:
             _l("This is not the meeting's code. Look at the screen or ask the secretary."),
             field="code",
         )
+    minutes_record.refuse_once_frozen(meeting)
     row = _row(meeting, member.id)
     now = utcnow()
     if is_present_at(row, now):

@@ -14,6 +14,7 @@ every member, and by anyone when marked public.
 
 Attendance is summed up here from the attendance rows; the quorum line is the quorum as it stood
 at its highest during the session, computed as the live line is (`attendance.compute_quorum`).
+Once approved, the minutes show what was kept at the approval (`minutes_record`), not live data.
 
 Services take the acting user explicitly, never commit, and raise DomainError subclasses.
 """
@@ -256,6 +257,9 @@ def approve_minutes(actor, minutes: Minutes, poll=None, item: AgendaItem | None 
         approval_item=minutes.approval_item_id,
     )
     record_minuted_decisions(actor, minutes)
+    from portal.meetings.minutes_record import keep
+
+    keep(actor, minutes)  # from now on the minutes show what they show today
     return entry
 
 
@@ -446,17 +450,38 @@ def attendance_summary(meeting: Meeting) -> AttendanceSummary:
     )
 
 
-def quorum_line(meeting: Meeting) -> QuorumLine:
+@dataclass(frozen=True)
+class QuorumRule:
+    """What the quorum is counted against: the list of the day (member id → weight) and the
+    body's rule. Approved minutes keep it, so that a correction counts as on the day."""
+
+    weights: dict[int, int]
+    percent: int
+    proxies_count: bool
+
+
+def quorum_rule(meeting: Meeting) -> QuorumRule:
+    from portal.meetings import attendance
+
+    return QuorumRule(
+        weights=attendance.weights(meeting),
+        percent=meeting.body.quorum_percent,
+        proxies_count=bool(meeting.body.proxies_count_for_quorum),
+    )
+
+
+def quorum_line(meeting: Meeting, rule: QuorumRule | None = None) -> QuorumLine:
     """The quorum as it stood at its highest during the session.
 
     Computed as the live line is (`attendance.compute_quorum`: college weights, arrivals,
     departures, proxies only while their holder is present), at the session's opening and at
     each arrival between the opening and the closing (now while in session); the moment with
-    the largest counted weight wins (then the most people present or represented)."""
+    the largest counted weight wins (then the most people present or represented). `rule`:
+    the list and the body's rule (today's by default)."""
     from portal.meetings import attendance
 
-    body = meeting.body
-    weight_of = attendance.weights(meeting)
+    rule = rule or quorum_rule(meeting)
+    weight_of = rule.weights
     rows = list(attendance.attendances(meeting).values())
     end = meeting.closed_at or utcnow()
     start = min(meeting.opened_at or end, end)
@@ -465,11 +490,7 @@ def quorum_line(meeting: Meeting) -> QuorumLine:
     best = None
     for moment in moments:
         state = attendance.compute_quorum(
-            weight_of,
-            rows,
-            percent=body.quorum_percent,
-            proxies_count=bool(body.proxies_count_for_quorum),
-            at=moment,
+            weight_of, rows, percent=rule.percent, proxies_count=rule.proxies_count, at=moment
         )
         key = (state.counted, state.present + state.represented)
         if best is None or key > best[0]:
@@ -509,32 +530,35 @@ class MinutesReport:
     minutes: Minutes
     meeting: Meeting
     sections: list[MinutesSection]
+    facts: object  # minutes_record.Facts: the body's, the chair's and the secretary's names
     attendance: AttendanceSummary
     quorum: QuorumLine
     polls: dict[int, list]
     decisions: list
     approval_label: str
+    record: object = None  # the MinutesRecord shown (approved minutes), else None
+    records: int = 0  # how many versions were kept (more than 1: corrected after approval)
 
 
 def report(minutes: Minutes) -> MinutesReport:
-    """Everything the HTML page and the PDF show."""
-    from portal.meetings.models import Decision
+    """Everything the HTML page and the PDF show: their text, and what they show besides
+    (attendance, quorum, results, decisions), as kept at the approval once approved
+    (`minutes_record`), computed from live data before."""
+    from portal.meetings import minutes_record
 
-    meeting = minutes.meeting
-    decisions = db.session.scalars(
-        sa.select(Decision)
-        .where(sa.or_(Decision.minutes_id == minutes.id, Decision.meeting_id == meeting.id))
-        .order_by(Decision.number)
-    ).all()
+    shown, record = minutes_record.shown_for(minutes)
     return MinutesReport(
         minutes=minutes,
-        meeting=meeting,
+        meeting=minutes.meeting,
         sections=sections_in_order(minutes),
-        attendance=attendance_summary(meeting),
-        quorum=quorum_line(meeting),
-        polls=polls_by_item(meeting),
-        decisions=decisions,
-        approval_label=approval_label(minutes),
+        facts=shown.facts,
+        attendance=shown.attendance,
+        quorum=shown.quorum,
+        polls=shown.polls,
+        decisions=shown.decisions,
+        approval_label=shown.approval_label,
+        record=record,
+        records=record.version if record is not None else 0,
     )
 
 

@@ -12,6 +12,7 @@ register; members' calendar feeds.
 - `Minutes` (content type "minutes", one per meeting) follow MINUTES_WORKFLOW; their general
   notes are versioned on them, and each agenda item has a `MinutesSection` (discussion summary,
   decision text), versioned on its own so that two people editing two sections never conflict.
+  Once approved, what they show is kept in a `MinutesRecord` (a new version per correction).
 - `Decision`: the decisions register, numbered per body and year ("GA-2026-03"); the database
   refuses two decisions with the same number.
 - `CalendarToken`: the secret of a member's calendar feed URL (only its hash is kept);
@@ -345,6 +346,34 @@ class MinutesSection(Versioned, db.Model):
     @property
     def object_key(self) -> str:
         return f"minutes_section:{self.id}"
+
+
+class MinutesRecord(db.Model):
+    """What approved minutes show, kept as it was (attendance, quorum, results of the votes,
+    decisions, names): version 1 at the approval, one more for each correction (with its
+    reason). The minutes' page and PDF show the newest; live data never changes them."""
+
+    __tablename__ = "minutes_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minutes_id: Mapped[int] = mapped_column(sa.ForeignKey("minutes.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    data: Mapped[dict] = mapped_column(sa.JSON)  # see `minutes_record.take`
+    reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")  # "" at approval
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    recorded_by = relationship("User", lazy="joined")
+
+    __table_args__ = (
+        sa.UniqueConstraint("minutes_id", "version"),
+        sa.CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<MinutesRecord v{self.version} of minutes {self.minutes_id}>"
 
 
 class Decision(TimestampMixin, db.Model):

@@ -19,7 +19,7 @@ from portal.core.htmx import is_htmx, render
 from portal.core.lifecycle import REFUSED
 from portal.core.security import Permission
 from portal.core.viewhelpers import MAX_ID, acting_user, form_error
-from portal.meetings import attendance, bp
+from portal.meetings import attendance, bp, minutes_record
 from portal.meetings.agenda import to_local
 from portal.meetings.forms_attendance import CheckInForm, StatusForm
 from portal.meetings.models import ATTENDANCE_TITLES, Meeting
@@ -51,6 +51,11 @@ class AttendanceSection:
     @cached_property
     def may_check_in(self) -> bool:
         return attendance.can_check_in(self.viewer, self.meeting)
+
+    @cached_property
+    def frozen(self) -> bool:
+        """The minutes are approved: a change of status is a correction, with a reason."""
+        return self.may_manage and minutes_record.frozen_minutes(self.meeting) is not None
 
     @cached_property
     def quorum(self) -> attendance.QuorumState:
@@ -134,7 +139,7 @@ class AttendanceSection:
             *(SelectChoice(*choice) for choice in self.holders_for(line)),
         ]
         prefix = f"attendance-{self.meeting.id}-{line.member.id}"
-        for input_ in (form.status, form.holder_id):
+        for input_ in (form.status, form.holder_id, form.reason):
             input_.id = f"{prefix}-{input_.name}"
             input_.label.field_id = input_.id
         return form
@@ -234,6 +239,7 @@ def set_attendance_status(meeting_id: int, member_id: int):
             member_id,
             form.status.data,
             form.holder_id.data,
+            form.reason.data or "",
         )
         if row is not REFUSED:
             return _done(meeting, _("The attendance is saved."), member_id)

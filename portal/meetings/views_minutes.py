@@ -22,7 +22,7 @@ from portal.core.urls import public_url
 from portal.core.viewhelpers import MAX_ID, acting_user, form_error, int_arg
 from portal.core.workflow import available_transitions, history_of
 from portal.extensions import db, login_manager
-from portal.meetings import bp
+from portal.meetings import bp, minutes_record
 from portal.meetings import minutes as services
 from portal.meetings.forms_minutes import ApproveForm, NotesForm, PublishForm, SectionForm
 from portal.meetings.minutes_pdf import minutes_pdf
@@ -411,13 +411,33 @@ class _Shown:
     workflow: object
 
 
-def _history_page(target, minutes: Minutes, title: str, kind: str, endpoints, args: dict):
+def _record_versions(minutes: Minutes) -> list[dict]:
+    """The versions kept since the approval, newest first, each with what it changed."""
+    records = minutes_record.records_of(minutes)
+    if not records:
+        return []
+    versions = []
+    for record, previous in zip(records, [*records[1:], None], strict=True):
+        changes = []
+        if previous is not None:
+            rows = history.diff_lines(
+                "\n".join(minutes_record.lines(previous.data)),
+                "\n".join(minutes_record.lines(record.data)),
+            )
+            changes = [(kind, text) for kind, text in rows if kind != "same"]
+        versions.append({"record": record, "changes": changes})
+    return versions
+
+
+def _history_page(
+    target, minutes: Minutes, title: str, kind: str, endpoints, args: dict, page=None, **extra
+):
     revisions = history.revisions_of(target)
     newest = revisions[0].version if revisions else 1
     a, b = int_arg("a", max(newest - 1, 1)), int_arg("b", newest)
     old, new = history.get_revision(target, a), history.get_revision(target, b)
     return render(
-        "_items/history.html",
+        page or "_items/history.html",
         fragment="_items/_diff.html",
         item=_Shown(title, minutes.workflow),
         item_kind=kind,
@@ -433,6 +453,7 @@ def _history_page(target, minutes: Minutes, title: str, kind: str, endpoints, ar
         diff=history.diff_fields(old.fields, new.fields) if old and new else {},
         can_edit=can(current_user, Permission.EDIT, minutes),
         field_titles=FIELD_TITLES,
+        **extra,
     )
 
 
@@ -461,6 +482,8 @@ def minutes_history(minutes_id: int):
         "minutes",
         NOTES_ENDPOINTS,
         {"minutes_id": minutes.id},
+        page="meetings/minutes_history.html",
+        record_versions=_record_versions(minutes),
     )
 
 
