@@ -10,6 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from time import sleep
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -262,7 +263,8 @@ def record_attempt(username: str, ip_address: str, config) -> LoginAttempt:
     SQLite's write lock is not held while argon2 works). Because attempts on one account or
     address are recorded and counted one at a time, the N-th attempt counts exactly N, whatever
     worker it runs in: exactly the documented number of passwords is ever checked.
-    The decision and the candidate account are kept on the attempt (not stored).
+    The decisions (`throttled`: the account waits; `slowed`: the address is busy, the attempt
+    waits a little but goes on) and the candidate account are kept on the attempt (not stored).
     """
     ip_address = (ip_address or "-")[:45]
     if username in (SETUP_CODE_KEY, RESET_REQUEST_KEY):
@@ -273,7 +275,8 @@ def record_attempt(username: str, ip_address: str, config) -> LoginAttempt:
     attempt = LoginAttempt(username=key, ip_address=ip_address)
     db.session.add(attempt)
     db.session.flush()
-    attempt.throttled = _over_limit(attempt, config)
+    attempt.throttled = _account_over_limit(attempt, config)
+    attempt.slowed = _address_over_limit(attempt, config)
     candidate = db.session.execute(
         sa.select(User.id, User.password_hash, User.active).where(User.username == key)
     ).first()
@@ -298,8 +301,19 @@ def _failures_for(key_column, key: str, config) -> int:
     )
 
 
-def _over_limit(attempt: LoginAttempt, config) -> bool:
+def _account_over_limit(attempt: LoginAttempt, config) -> bool:
+    # The count includes this attempt, which is not (yet) a success.
     by_user = _failures_for(LoginAttempt.username, attempt.username, config)
+    return by_user > config["LOGIN_MAX_FAILURES"]
+
+
+def _address_over_limit(attempt: LoginAttempt, config) -> bool:
+    """Too many failures from this address: its attempts are slowed down, never refused.
+
+    A workplace's workers share one public address: forty people logging in for a general
+    assembly must not be locked out by the typos of the room. The per-account limit still
+    stops guessing on any one account; the delay makes guessing over many accounts slow.
+    """
     by_ip = db.session.scalar(
         sa.select(sa.func.count(LoginAttempt.id)).where(
             LoginAttempt.ip_address == attempt.ip_address,
@@ -307,8 +321,23 @@ def _over_limit(attempt: LoginAttempt, config) -> bool:
             LoginAttempt.created_at >= _window_start(config),
         )
     )
-    # Both counts include this attempt, which is not (yet) a success.
-    return by_user > config["LOGIN_MAX_FAILURES"] or by_ip > config["LOGIN_MAX_FAILURES_PER_IP"]
+    return by_ip > config["LOGIN_MAX_FAILURES_PER_IP"]
+
+
+def _slow_down(attempt: LoginAttempt, config) -> None:
+    """Wait a little before checking a secret sent from a busy address (see above). Called with
+    no transaction open (the attempt was committed), so nobody waits for this one's locks."""
+    if getattr(attempt, "slowed", False) and config["LOGIN_SLOWDOWN_SECONDS"] > 0:
+        sleep(config["LOGIN_SLOWDOWN_SECONDS"])
+
+
+def slow_down_notice() -> str:
+    """What a person is told when their address is slowed down."""
+    return _(
+        "Many wrong passwords were typed from this internet connection in the last minutes."
+        " To keep accounts safe, each try now takes a few more seconds."
+        " Your account is not blocked: you can still log in."
+    )
 
 
 def check_throttle(attempt: LoginAttempt, config) -> None:
@@ -330,14 +359,20 @@ def authenticate(attempt: LoginAttempt, password: str, config) -> User:
 
     The password is checked against the hash read when the attempt was recorded, before any
     new database statement, so no transaction is open meanwhile when the caller has committed.
-    Raises TooManyAttempts when throttled (the password is then not even checked), LoginFailed
-    when the username or password is wrong or the account is disabled.
+    Raises TooManyAttempts when the account is throttled (the password is then not even
+    checked), LoginFailed when the username or password is wrong or the account is disabled.
+    From a busy address (too many failures), the check waits a little first: a right password
+    is never refused because of the address.
     """
     check_throttle(attempt, config)
+    _slow_down(attempt, config)
     valid = verify_password(attempt.candidate_hash, password)
     user = db.session.get(User, attempt.candidate_id) if valid and attempt.candidate_id else None
     if user is None or not user.active:
-        raise LoginFailed(_l("Wrong username or password. Check them and try again."))
+        message = _("Wrong username or password. Check them and try again.")
+        if getattr(attempt, "slowed", False):
+            message = f"{message} {slow_down_notice()}"
+        raise LoginFailed(message)
     attempt.succeeded = True
     user.last_login_at = utcnow()
     audit.record(user, "auth.login", f"{user.username} logged in", object_key=f"user:{user.id}")

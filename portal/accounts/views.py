@@ -22,7 +22,8 @@ from portal.accounts.models import Role, User, UserRole
 from portal.accounts.pdf import setup_sheet_pdf
 from portal.core.errors import DomainError, TooManyAttempts
 from portal.core.htmx import hx_redirect, render
-from portal.core.urls import safe_next
+from portal.core.lifecycle import FORM_STATUSES, REFUSED, attempt, keep_even_if_refused
+from portal.core.urls import public_url, safe_next
 from portal.core.viewhelpers import acting_user, form_error, int_arg, like_pattern
 from portal.extensions import db, login_manager
 
@@ -43,6 +44,21 @@ def load_user(session_id: str) -> User | None:
 
 def _client_ip() -> str:
     return request.remote_addr or "-"
+
+
+def _record_attempt(key: str):
+    """Record and count a login (or setup code, or reset request) attempt, and store it now.
+
+    The one commit in the views, on purpose (the lifecycle cannot do it): the attempt must be
+    stored, and its account's and address's counts released to the other workers, BEFORE the
+    password is checked. Stored after the check (keep_even_if_refused), parallel attempts would
+    each count without the others and more than the documented number of passwords would be
+    tried (QUALITY.md R13); kept open during the check, SQLite's write lock would be held while
+    argon2 works, and everyone's writes would queue behind each login.
+    """
+    login_try = services.record_attempt(key, _client_ip(), current_app.config)
+    db.session.commit()
+    return login_try
 
 
 def _start_session(user: User) -> None:
@@ -66,22 +82,18 @@ def login():
     if form.is_submitted():
         status = 422
         if form.validate():
-            attempt = services.record_attempt(form.username.data, _client_ip(), current_app.config)
-            db.session.commit()  # counted before the password is checked, whatever happens next
+            login_try = _record_attempt(form.username.data)
+            # Not through attempt(): its savepoint would open a transaction (and, on SQLite,
+            # take the write lock) before argon2 checks the password.
             try:
-                user = services.authenticate(attempt, form.password.data, current_app.config)
+                user = services.authenticate(login_try, form.password.data, current_app.config)
             except TooManyAttempts:
-                db.session.rollback()
-                services.record_throttled(attempt)
-                db.session.commit()
+                keep_even_if_refused(lambda: services.record_throttled(login_try))
                 raise
             except services.LoginFailed as error:
-                db.session.rollback()
-                services.record_failed_login(attempt)
-                db.session.commit()
+                keep_even_if_refused(lambda: services.record_failed_login(login_try))
                 form_error(form, error)
             else:
-                db.session.commit()
                 _start_session(user)
                 current_app.logger.info("User %s logged in", user.id)
                 return hx_redirect(next_url)
@@ -98,7 +110,6 @@ def login():
 def logout():
     if current_user.is_authenticated:
         services.logout_everywhere(acting_user())
-        db.session.commit()
     locale = session.get("locale") or getattr(current_user, "locale", None)
     logout_user()
     session.clear()
@@ -121,13 +132,10 @@ def account():
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                services.update_preferences(acting_user(), form.locale.data, form.email.data)
-            except DomainError as error:
-                db.session.rollback()
-                form_error(form, error)
-            else:
-                db.session.commit()
+            done = attempt(
+                form, services.update_preferences, acting_user(), form.locale.data, form.email.data
+            )
+            if done is not REFUSED:
                 session["locale"] = current_user.locale
                 flash(_("Your choices are saved."), "success")
                 return redirect(url_for("accounts.account"))
@@ -142,18 +150,15 @@ def change_password():
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                user = services.change_password(
-                    acting_user(),
-                    form.current_password.data,
-                    form.new_password.data,
-                    form.confirm.data,
-                )
-            except DomainError as error:
-                db.session.rollback()
-                form_error(form, error)
-            else:
-                db.session.commit()
+            user = attempt(
+                form,
+                services.change_password,
+                acting_user(),
+                form.current_password.data,
+                form.new_password.data,
+                form.confirm.data,
+            )
+            if user is not REFUSED:
                 _start_session(user)  # this device stays logged in; every other one is out
                 flash(
                     _("Your password is changed. You are logged out on your other devices."),
@@ -175,28 +180,21 @@ def redeem_setup_code():
     if form.is_submitted():
         status = 422
         if form.validate():
-            attempt = services.record_attempt(
-                services.SETUP_CODE_KEY, _client_ip(), current_app.config
-            )
-            db.session.commit()
+            code_try = _record_attempt(services.SETUP_CODE_KEY)
             try:
-                user = services.redeem_setup_code(
-                    attempt,
+                user = attempt(
+                    form,
+                    services.redeem_setup_code,
+                    code_try,
                     form.code.data,
                     form.new_password.data,
                     form.confirm.data,
                     current_app.config,
                 )
             except TooManyAttempts:
-                db.session.rollback()
-                services.record_throttled(attempt)
-                db.session.commit()
+                keep_even_if_refused(lambda: services.record_throttled(code_try))
                 raise
-            except DomainError as error:
-                db.session.rollback()
-                form_error(form, error)
-            else:
-                db.session.commit()
+            if user is not REFUSED:
                 _start_session(user)
                 flash(
                     _(
@@ -216,19 +214,18 @@ def forgot_password():
     if form.is_submitted():
         status = 422
         if form.validate():
-            attempt = services.record_attempt(
-                services.RESET_REQUEST_KEY, _client_ip(), current_app.config
-            )
-            db.session.commit()
-            base = current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
-            services.request_password_reset(
-                attempt,
+            reset_try = _record_attempt(services.RESET_REQUEST_KEY)
+            queued = attempt(
+                form,
+                services.request_password_reset,
+                reset_try,
                 form.identifier.data,
-                lambda token: base + url_for("accounts.reset_password", token=token),
+                # Never from the request's Host header: see core.urls.public_base_url.
+                lambda token: public_url("accounts.reset_password", token=token),
                 current_app.config,
             )
-            db.session.commit()
-            return render("accounts/forgot_sent.html")
+            if queued is not REFUSED:
+                return render("accounts/forgot_sent.html")
     return render("accounts/forgot.html", status=status, form=form)
 
 
@@ -241,13 +238,10 @@ def reset_password(token: str):
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                services.reset_password(token, form.new_password.data, form.confirm.data)
-            except DomainError as error:
-                db.session.rollback()
-                form_error(form, error)
-            else:
-                db.session.commit()
+            done = attempt(
+                form, services.reset_password, token, form.new_password.data, form.confirm.data
+            )
+            if done is not REFUSED:
                 flash(_("Your password is changed. You can log in now."), "success")
                 return redirect(url_for("accounts.login"))
     return render("accounts/reset.html", status=status, form=form, token=token)
@@ -329,13 +323,8 @@ def create_account():
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                user = services.create_user(acting_user(), _account_data(form))
-            except DomainError as error:
-                db.session.rollback()
-                form_error(form, error)
-            else:
-                db.session.commit()
+            user = attempt(form, services.create_user, acting_user(), _account_data(form))
+            if user is not REFUSED:
                 flash(
                     _(
                         "The account of %(name)s is created. Print a setup code so they can choose a password.",
@@ -370,13 +359,8 @@ def edit_account(user_id: int):
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                services.update_user(acting_user(), user, _account_data(form))
-            except DomainError as error:
-                db.session.rollback()
-                form_error(form, error)
-            else:
-                db.session.commit()
+            done = attempt(form, services.update_user, acting_user(), user, _account_data(form))
+            if done is not REFUSED:
                 flash(_("The changes are saved."), "success")
                 return redirect(url_for("accounts.edit_account", user_id=user.id))
     return render(
@@ -400,12 +384,13 @@ def _set_active(user_id: int, active: bool):
     _require(policies.can_manage_accounts(current_user))
     user = _user_or_404(user_id)
     try:
-        services.set_user_active(acting_user(), user, active)
+        # In a savepoint: a refusal keeps nothing of the call, though the redirect commits.
+        attempt(None, services.set_user_active, acting_user(), user, active)
     except DomainError as error:
-        db.session.rollback()
+        if error.status_code not in FORM_STATUSES:
+            raise
         flash(str(error.message), "error")
     else:
-        db.session.commit()
         if active:
             flash(_("The account of %(name)s is enabled.", name=user.display_name), "success")
         else:
@@ -451,14 +436,18 @@ def issue_setup_code(user_id: int):
     if not form.validate():
         abort(400)
     try:
-        code, plain = services.issue_setup_code(acting_user(), user, current_app.config)
+        # In a savepoint: a refusal keeps nothing of the call, though the redirect commits.
+        code, plain = attempt(
+            None, services.issue_setup_code, acting_user(), user, current_app.config
+        )
     except DomainError as error:
-        db.session.rollback()
+        if error.status_code not in FORM_STATUSES:
+            raise
         flash(str(error.message), "error")
         return redirect(url_for("accounts.list_setup_codes"))
-    base = current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
-    pdf = setup_sheet_pdf(user, code, plain, base + url_for("accounts.redeem_setup_code"))
-    db.session.commit()
+    # The code is kept only once the sheet exists (the lifecycle commits after the response):
+    # a failed PDF leaves no orphan code.
+    pdf = setup_sheet_pdf(user, code, plain, public_url("accounts.redeem_setup_code"))
     current_app.logger.info("User %s printed a setup code for user %s", current_user.id, user.id)
     response = current_app.response_class(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (

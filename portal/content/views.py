@@ -16,8 +16,9 @@ from portal.core import history, itemviews
 from portal.core.errors import DomainError
 from portal.core.forms import TransitionForm
 from portal.core.htmx import is_htmx, render
+from portal.core.lifecycle import FORM_STATUSES, REFUSED, attempt
 from portal.core.security import Permission, allowed_clause, can
-from portal.core.viewhelpers import acting_user, form_error, int_arg, whole_number
+from portal.core.viewhelpers import acting_user, int_arg, whole_number
 from portal.core.workflow import apply_transition
 from portal.extensions import db
 
@@ -103,13 +104,8 @@ def create_page():
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                page = services.create_page(acting_user(), _data(form), parent)
-            except DomainError as error:
-                db.session.rollback()
-                form_error(form, error)
-            else:
-                db.session.commit()
+            page = attempt(form, services.create_page, acting_user(), _data(form), parent)
+            if page is not REFUSED:
                 flash(_("The page is saved. It is private until it is published."), "success")
                 return redirect(url_for("content.view_page", page_id=page.id))
     return render("content/edit.html", status=status, form=form, page=None, parent=parent)
@@ -137,19 +133,18 @@ def edit_page(page_id: int):
         status = 422
         if form.validate():
             try:
-                services.update_page(acting_user(), page, form.version.data, _data(form))
+                saved = attempt(
+                    form, services.update_page, acting_user(), page, form.version.data, _data(form)
+                )
             except history.EditConflict as error:
-                db.session.rollback()
+                # Shown with both versions side by side (409: the lifecycle keeps nothing).
                 page = _page_or_404(page_id, Permission.EDIT)
                 conflict = itemviews.edit_conflict(page, error, form)
                 status = 409
-            except DomainError as error:
-                db.session.rollback()
-                form_error(form, error)
             else:
-                db.session.commit()
-                flash(_("Your changes are saved."), "success")
-                return redirect(url_for("content.view_page", page_id=page.id))
+                if saved is not REFUSED:
+                    flash(_("Your changes are saved."), "success")
+                    return redirect(url_for("content.view_page", page_id=page.id))
     return render(
         "content/edit.html",
         fragment="content/_edit_form.html",
@@ -173,15 +168,20 @@ def transition_page(page_id: int):
         error_message = " ".join(str(message) for message in form.comment.errors)
     else:
         try:
-            apply_transition(page, form.transition.data, acting_user(), form.comment.data or "")
+            # In a savepoint: a refused step keeps nothing, though the redirect below commits.
+            attempt(
+                None,
+                apply_transition,
+                page,
+                form.transition.data,
+                acting_user(),
+                form.comment.data or "",
+            )
         except DomainError as error:
-            db.session.rollback()
+            if error.status_code not in FORM_STATUSES:
+                raise  # 403: the global handler's page or fragment
             page = _page_or_404(page_id)
-            if error.status_code == 403:
-                abort(403)
             error_message = str(error.message)
-        else:
-            db.session.commit()
     if is_htmx():
         response = render(
             "content/_status.html",

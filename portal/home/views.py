@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import abort, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.core.audit import AuditEntry
@@ -21,6 +22,8 @@ from portal.extensions import db
 from portal.home import bp
 
 AUDIT_PAGE_SIZE = 50
+# Dates the audit filters accept: any later one would overflow the day after it (9999-12-31).
+FIRST_FILTER_DAY, LAST_FILTER_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 @bp.route("/")
@@ -38,8 +41,7 @@ def set_language():
         abort(400)
     session["locale"] = locale
     if current_user.is_authenticated:
-        current_user.locale = locale
-        db.session.commit()
+        current_user.locale = locale  # the redirect (3xx) commits it: core.lifecycle
     return redirect(safe_next(request.form.get("next"), url_for("home.index")), code=303)
 
 
@@ -52,14 +54,30 @@ def search():
     return render("home/search.html", fragment=fragment, query=query, results=results)
 
 
-def _date(name: str):
-    value = request.args.get(name, "")
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+def _date(name: str, label: str, problems: list[str]) -> date | None:
+    """The date filter `name`, or None; a date that is not one, or out of range, is left out and
+    said so in `problems` (never a 500: 9999-12-31 would overflow the day after it)."""
+    value = request.args.get(name, "").strip()
+    if not value:
         return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()  # noqa: DTZ007 - a calendar date
-    except ValueError:
+    day = None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            day = datetime.strptime(value, "%Y-%m-%d").date()  # noqa: DTZ007 - a calendar date
+        except ValueError:
+            day = None
+    if day is None or not FIRST_FILTER_DAY <= day <= LAST_FILTER_DAY:
+        problems.append(
+            _(
+                "The date in “%(field)s” is not right, so it is not used."
+                " Choose a real day between the years %(first)d and %(last)d.",
+                field=label,
+                first=FIRST_FILTER_DAY.year,
+                last=LAST_FILTER_DAY.year,
+            )
+        )
         return None
+    return day
 
 
 @bp.route("/audit")
@@ -68,7 +86,9 @@ def audit_log():
     require(current_user, Permission.VIEW_AUDIT_LOG)
     who = request.args.get("who", "").strip().lower()[:60]
     what = request.args.get("what", "").strip()[:60]
-    since, until = _date("since"), _date("until")
+    problems: list[str] = []
+    since = _date("since", _("From (date)"), problems)
+    until = _date("until", _("Until (date)"), problems)
     query = sa.select(AuditEntry)
     if who:
         query = query.where(AuditEntry.actor_name == who)
@@ -102,6 +122,7 @@ def audit_log():
         page=page,
         pages=pages,
         actions=actions,
+        problems=problems,
         filters={
             "who": who,
             "what": what,

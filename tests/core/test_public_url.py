@@ -69,18 +69,15 @@ def test_production_links_ignore_the_host_header(tmp_path):
             public_url("accounts.redeem_setup_code")
 
 
-def test_development_and_tests_may_fall_back_to_the_request_address(app, monkeypatch):
-    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", None)
+@pytest.mark.options(public_base_url=None)
+def test_development_and_tests_may_fall_back_to_the_request_address(app):
     with app.test_request_context("/", base_url="http://127.0.0.1:5000"):
         assert public_url("accounts.login") == "http://127.0.0.1:5000/login"
 
 
-def test_forgot_password_link_uses_the_public_address_not_the_host_header(
-    app, client, db, monkeypatch
-):
+@pytest.mark.options(env_name="production", public_base_url="https://portal.example.org")
+def test_forgot_password_link_uses_the_public_address_not_the_host_header(client, db):
     """Production-like settings: the mailed link starts with PUBLIC_BASE_URL whatever Host says."""
-    monkeypatch.setitem(app.config, "ENV_NAME", "production")
-    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://portal.example.org")
     make_user(username="host.victim", email="host.victim@example.org")
     # The attacker's whole visit goes to Host: evil.example (the cookie is kept for that host).
     page = client.get("/password/forgot", headers=EVIL).get_data(as_text=True)
