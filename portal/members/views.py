@@ -11,6 +11,7 @@ from portal.accounts.models import User
 from portal.core.db import local_today
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
+from portal.core.lifecycle import REFUSED, attempt
 from portal.core.security import Permission, allowed_clause, can, require
 from portal.core.urls import public_url
 from portal.core.viewhelpers import acting_user, form_error, int_arg, like_pattern, whole_number
@@ -211,15 +212,14 @@ def create_member():
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                member = services.create_member(
-                    acting_user(), _member_data(form), form.applied_on.data or local_today()
-                )
-            except DomainError as error:
-                db.session.rollback()
-                form_error(form, _date_field(error, "applied_on"))
-            else:
-                db.session.commit()
+            member = attempt(
+                form,
+                _dated(services.create_member, "applied_on"),
+                acting_user(),
+                _member_data(form),
+                form.applied_on.data or local_today(),
+            )
+            if member is not REFUSED:
                 flash(
                     _(
                         "%(name)s is in the register as an applicant. The board decides on the admission.",
@@ -231,11 +231,19 @@ def create_member():
     return render("members/edit.html", status=status, form=form, member=None)
 
 
-def _date_field(error: DomainError, name: str) -> DomainError:
-    """Services name the date `effective_on`; a form may call it otherwise."""
-    if error.field == "effective_on":
-        error.field = name
-    return error
+def _dated(service, name: str):
+    """`service`, its refusals about the date named as the form names it (services call the
+    date `effective_on`; a form may call it otherwise)."""
+
+    def call(*args, **kwargs):
+        try:
+            return service(*args, **kwargs)
+        except DomainError as error:
+            if error.field == "effective_on":
+                error.field = name
+            raise
+
+    return call
 
 
 @bp.route("/<int:member_id>/edit", methods=["GET", "POST"])
@@ -252,14 +260,8 @@ def edit_member(member_id: int):
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                services.update_member(acting_user(), member, _member_data(form))
-            except DomainError as error:
-                db.session.rollback()
-                member = _member_or_404(member_id, Permission.EDIT)
-                form_error(form, error)
-            else:
-                db.session.commit()
+            saved = attempt(form, services.update_member, acting_user(), member, _member_data(form))
+            if saved is not REFUSED:
                 flash(_("Your changes are saved."), "success")
                 return redirect(url_for("members.view_member", member_id=member.id))
     return render("members/edit.html", status=status, form=form, member=member)
@@ -319,18 +321,18 @@ def transition_member(member_id: int):
         status = 422
     else:
         try:
-            services.change_membership(
+            attempt(
+                None,
+                services.change_membership,
                 acting_user(),
                 member,
                 form.transition.data,
                 form.effective_on.data,
                 form.reason.data or "",
             )
-        except DomainError as error:
-            db.session.rollback()
-            member = _member_or_404(member_id)
+        except DomainError as error:  # shown in the lifecycle section, whatever its kind
             if error.status_code == 403:
-                abort(403)
+                raise
             status = 422
             error = _reason_field(error)
             if error.field in ("effective_on", "reason"):
@@ -338,7 +340,6 @@ def transition_member(member_id: int):
             else:
                 error_message = str(error.message)
         else:
-            db.session.commit()
             state = member.workflow.states[member.state].title
             if not is_htmx():
                 flash(
@@ -376,16 +377,16 @@ def change_college(member_id: int):
         if category is None:
             form.category_id.errors = [_("Choose a college from the list.")]
         else:
-            try:
-                services.change_category(
-                    acting_user(), member, category, form.effective_on.data, form.reason.data or ""
-                )
-            except DomainError as error:
-                db.session.rollback()
-                member = _member_or_404(member_id, Permission.EDIT)
-                form_error(form, error)
-            else:
-                db.session.commit()
+            changed = attempt(
+                form,
+                services.change_category,
+                acting_user(),
+                member,
+                category,
+                form.effective_on.data,
+                form.reason.data or "",
+            )
+            if changed is not REFUSED:
                 flash(_("The college is changed."), "success")
                 return redirect(url_for("members.view_member", member_id=member.id))
     return render("members/view.html", status=422, **_member_context(member, category_form=form))
@@ -404,23 +405,14 @@ def edit_preferences(member_id: int):
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                services.update_preferences(
-                    acting_user(),
-                    member,
-                    services.Preferences(
-                        preferred_language=form.preferred_language.data or "",
-                        email=form.email.data or None,
-                        phone=form.phone.data or None,
-                        contact_consent=bool(form.contact_consent.data),
-                    ),
-                )
-            except DomainError as error:
-                db.session.rollback()
-                member = _member_or_404(member_id, Permission.EDIT_PREFERENCES)
-                form_error(form, error)
-            else:
-                db.session.commit()
+            preferences = services.Preferences(
+                preferred_language=form.preferred_language.data or "",
+                email=form.email.data or None,
+                phone=form.phone.data or None,
+                contact_consent=bool(form.contact_consent.data),
+            )
+            saved = attempt(form, services.update_preferences, acting_user(), member, preferences)
+            if saved is not REFUSED:
                 flash(_("Your choices are saved."), "success")
                 return redirect(url_for("members.view_member", member_id=member.id))
     return render("members/preferences.html", status=status, form=form, member=member)
@@ -439,17 +431,9 @@ def link_account(member_id: int):
         user = db.session.scalar(sa.select(User).where(User.username == username))
         if user is None:
             form.username.errors = [_("There is no account with this username.")]
-        else:
-            try:
-                services.link_account(acting_user(), member, user)
-            except DomainError as error:
-                db.session.rollback()
-                member = _member_or_404(member_id, Permission.EDIT)
-                form_error(form, error)
-            else:
-                db.session.commit()
-                flash(_("The account is linked to this member."), "success")
-                return redirect(url_for("members.view_member", member_id=member.id))
+        elif attempt(form, services.link_account, acting_user(), member, user) is not REFUSED:
+            flash(_("The account is linked to this member."), "success")
+            return redirect(url_for("members.view_member", member_id=member.id))
     return render("members/view.html", status=422, **_member_context(member, link_form=form))
 
 
@@ -464,12 +448,10 @@ def unlink_account(member_id: int):
         flash(_("Tick the box to confirm."), "error")
         return redirect(url_for("members.view_member", member_id=member.id))
     try:
-        services.unlink_account(acting_user(), member)
-    except DomainError as error:
-        db.session.rollback()
+        attempt(None, services.unlink_account, acting_user(), member)
+    except DomainError as error:  # said on the member's page (nothing of the call is kept)
         flash(str(error.message), "error")
     else:
-        db.session.commit()
         flash(_("The account is no longer linked to this member."), "success")
     return redirect(url_for("members.view_member", member_id=member.id))
 
@@ -483,11 +465,12 @@ def welcome_sheet(member_id: int):
     if not form.validate():
         abort(400)
     try:
-        code, plain = services.issue_welcome_code(acting_user(), member, current_app.config)
-    except DomainError as error:
-        db.session.rollback()
+        code, plain = attempt(
+            None, services.issue_welcome_code, acting_user(), member, current_app.config
+        )
+    except DomainError as error:  # said on the member's page (nothing of the call is kept)
         if error.status_code == 403:
-            abort(403)
+            raise
         flash(str(error.message), "error")
         return redirect(url_for("members.view_member", member_id=member.id))
     from portal.members.pdf import welcome_sheet_pdf
@@ -495,7 +478,8 @@ def welcome_sheet(member_id: int):
     pdf = welcome_sheet_pdf(
         member, code, plain, public_url("accounts.redeem_setup_code"), local_today()
     )
-    db.session.commit()  # only once the sheet exists: a failed PDF leaves no orphan code
+    # The code is kept (the lifecycle commits) only once the sheet exists: a failed PDF is an
+    # error, which rolls the code back.
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = (

@@ -12,8 +12,9 @@ from flask_login import current_user, login_required
 from portal.core.db import local_today
 from portal.core.errors import DomainError
 from portal.core.htmx import render
+from portal.core.lifecycle import REFUSED, attempt
 from portal.core.security import Permission, can, require
-from portal.core.viewhelpers import acting_user, form_error, whole_number
+from portal.core.viewhelpers import acting_user, whole_number
 from portal.extensions import db
 from portal.members import bodies as services
 from portal.members import bodies_bp as bp
@@ -125,13 +126,8 @@ def create_body():
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                body = services.create_body(acting_user(), _body_data(form))
-            except DomainError as error:
-                db.session.rollback()
-                form_error(form, error)
-            else:
-                db.session.commit()
+            body = attempt(form, services.create_body, acting_user(), _body_data(form))
+            if body is not REFUSED:
                 flash(_("The body is created. Now add its members."), "success")
                 return redirect(url_for("bodies.view_body", body_id=body.id))
     return render("members/body_edit.html", status=status, form=form, body=None)
@@ -149,14 +145,8 @@ def edit_body(body_id: int):
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                services.update_body(acting_user(), body, _body_data(form))
-            except DomainError as error:
-                db.session.rollback()
-                body = _get_or_404(Body, body_id)
-                form_error(form, error)
-            else:
-                db.session.commit()
+            saved = attempt(form, services.update_body, acting_user(), body, _body_data(form))
+            if saved is not REFUSED:
                 flash(_("Your changes are saved."), "success")
                 return redirect(url_for("bodies.view_body", body_id=body.id))
     return render("members/body_edit.html", status=status, form=form, body=body)
@@ -198,22 +188,18 @@ def add_mandate(body_id: int):
             if member is None:
                 form.member_id.errors = [_("Choose a person from the list.")]
             else:
-                try:
-                    services.add_mandate(
-                        acting_user(),
-                        body,
-                        member,
-                        form.position.data,
-                        form.starts_on.data,
-                        form.ends_on.data,
-                        form.note.data or "",
-                    )
-                except DomainError as error:
-                    db.session.rollback()
-                    body = _get_or_404(Body, body_id)
-                    form_error(form, error)
-                else:
-                    db.session.commit()
+                mandate = attempt(
+                    form,
+                    services.add_mandate,
+                    acting_user(),
+                    body,
+                    member,
+                    form.position.data,
+                    form.starts_on.data,
+                    form.ends_on.data,
+                    form.note.data or "",
+                )
+                if mandate is not REFUSED:
                     flash(_("The position is recorded."), "success")
                     return redirect(url_for("bodies.view_body", body_id=body.id))
     return render("members/mandate_new.html", status=status, form=form, body=body)
@@ -234,12 +220,10 @@ def end_mandate(body_id: int, mandate_id: int):
     form = EndMandateForm()
     if form.validate():
         try:
-            services.end_mandate(acting_user(), mandate, form.ends_on.data)
-        except DomainError as error:
-            db.session.rollback()
+            attempt(None, services.end_mandate, acting_user(), mandate, form.ends_on.data)
+        except DomainError as error:  # said on the body's page (nothing of the call is kept)
             flash(str(error.message), "error")
         else:
-            db.session.commit()
             flash(_("The end of the mandate is recorded."), "success")
     else:
         flash(" ".join(str(m) for errors in form.errors.values() for m in errors), "error")
@@ -253,12 +237,10 @@ def remove_mandate(body_id: int, mandate_id: int):
     form = RemoveMandateForm()
     if form.validate():
         try:
-            services.remove_mandate(acting_user(), mandate, form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
+            attempt(None, services.remove_mandate, acting_user(), mandate, form.reason.data or "")
+        except DomainError as error:  # said on the body's page (nothing of the call is kept)
             flash(str(error.message), "error")
         else:
-            db.session.commit()
             flash(_("The position is removed."), "success")
     else:
         flash(" ".join(str(m) for errors in form.errors.values() for m in errors), "error")
@@ -316,13 +298,8 @@ def create_college():
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                register.create_category(acting_user(), _category_data(form))
-            except DomainError as error:
-                db.session.rollback()
-                form_error(form, error)
-            else:
-                db.session.commit()
+            category = attempt(form, register.create_category, acting_user(), _category_data(form))
+            if category is not REFUSED:
                 flash(_("The college is created."), "success")
                 return redirect(url_for("bodies.list_colleges"))
     return render("members/college_edit.html", status=status, form=form, category=None)
@@ -341,14 +318,10 @@ def edit_college(category_id: int):
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                register.update_category(acting_user(), category, _category_data(form))
-            except DomainError as error:
-                db.session.rollback()
-                category = _get_or_404(MemberCategory, category_id)
-                form_error(form, error)
-            else:
-                db.session.commit()
+            saved = attempt(
+                form, register.update_category, acting_user(), category, _category_data(form)
+            )
+            if saved is not REFUSED:
                 flash(_("Your changes are saved."), "success")
                 return redirect(url_for("bodies.list_colleges"))
     return render("members/college_edit.html", status=status, form=form, category=category)

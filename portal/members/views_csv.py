@@ -12,6 +12,7 @@ from flask_wtf.file import FileField, FileRequired
 
 from portal.core.db import local_today
 from portal.core.htmx import hx_redirect, render
+from portal.core.lifecycle import write_after
 from portal.core.security import Permission, allowed_clause, can
 from portal.core.viewhelpers import acting_user
 from portal.extensions import db
@@ -64,12 +65,9 @@ def import_members():
         acting_user(), data, dry_run=dry_run, file_name=(upload.filename or "")[:100]
     )
     if not report.ok:
-        db.session.rollback()
-        return _show(form, report, 422)
+        return _show(form, report, 422)  # 422: nothing of the file is kept
     if dry_run:
-        db.session.rollback()
-        return _show(form, report, 200)
-    db.session.commit()
+        return _show(form, report, 200)  # a check only: nothing was written
     flash(
         ngettext(
             "%(num)d person was added to the register.",
@@ -92,8 +90,10 @@ def export_members():
     )
     # Excel in French expects semicolons; in English, commas. Import reads both.
     delimiter = ";" if str(get_locale()).startswith("fr") else ","
-    body = csvio.export_members(acting_user(), members, delimiter=delimiter)
-    db.session.commit()  # the audit entry
+    actor = acting_user()
+    body, count = csvio.members_csv(actor, members, delimiter=delimiter)
+    # The audit entry once the file is ready, in a short write of its own (a GET reads only).
+    write_after(lambda: csvio.record_export(actor, count))
     response = make_response(body)
     response.mimetype = "text/csv"
     response.headers["Content-Disposition"] = (

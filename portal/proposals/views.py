@@ -16,9 +16,10 @@ from portal.core.db import local_today
 from portal.core.errors import DomainError
 from portal.core.forms import TransitionForm
 from portal.core.htmx import is_htmx, render
+from portal.core.lifecycle import REFUSED, attempt
 from portal.core.security import Permission, can
 from portal.core.urls import public_url
-from portal.core.viewhelpers import acting_user, form_error, int_arg
+from portal.core.viewhelpers import acting_user, int_arg
 from portal.core.workflow import available_transitions
 from portal.extensions import db
 from portal.members import bodies as body_services
@@ -242,13 +243,8 @@ def create_proposal():
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                proposal = services.create_proposal(acting_user(), _data(form))
-            except DomainError as error:
-                db.session.rollback()
-                form_error(form, error)
-            else:
-                db.session.commit()
+            proposal = attempt(form, services.create_proposal, acting_user(), _data(form))
+            if proposal is not REFUSED:
                 flash(_("Your proposal is saved as a draft. Only you can see it."), "success")
                 return redirect(url_for("proposals.view_proposal", proposal_id=proposal.id))
     return render(
@@ -279,17 +275,18 @@ def edit_proposal(proposal_id: int):
         status = 422
         if form.validate():
             try:
-                services.update_proposal(acting_user(), proposal, form.version.data, _data(form))
-            except history.EditConflict as error:
-                db.session.rollback()
-                proposal = _proposal_or_404(proposal_id, Permission.EDIT)
+                saved = attempt(
+                    form,
+                    services.update_proposal,
+                    acting_user(),
+                    proposal,
+                    form.version.data,
+                    _data(form),
+                )
+            except history.EditConflict as error:  # 409 with the other person's change
                 conflict = itemviews.edit_conflict(proposal, error, form)
-                status = 409
-            except DomainError as error:
-                db.session.rollback()
-                form_error(form, error)
-            else:
-                db.session.commit()
+                saved, status = REFUSED, 409
+            if saved is not REFUSED:
                 flash(_("Your changes are saved."), "success")
                 return redirect(url_for("proposals.view_proposal", proposal_id=proposal.id))
     return render(
@@ -304,15 +301,14 @@ def edit_proposal(proposal_id: int):
 
 
 def _run_step(proposal_id: int, proposal: Proposal, action) -> tuple[Proposal, str | None]:
-    """Run one service step: commit, or roll back and give its refusal (a 403 stays a 403)."""
+    """Run one service step; its refusal, if any, to show in the status box (nothing of the
+    step is kept; a 403 stays a 403)."""
     try:
-        action()
+        attempt(None, action)
     except DomainError as error:
-        db.session.rollback()
         if error.status_code == 403:
-            abort(403)
+            raise
         return _proposal_or_404(proposal_id), str(error.message)
-    db.session.commit()
     return proposal, None
 
 
@@ -381,15 +377,11 @@ def _support_step(proposal_id: int, action, event: str, done_message):
         abort(400)
     error_message, status = None, 200
     try:
-        action(proposal)
-    except DomainError as error:
-        db.session.rollback()
-        proposal = _proposal_or_404(proposal_id)
+        attempt(None, action, proposal)
+    except DomainError as error:  # in the support box, with its own status (409: twice)
         if error.status_code == 403:
-            abort(403)
+            raise
         error_message, status = str(error.message), error.status_code
-    else:
-        db.session.commit()
     if is_htmx():
         response = render(
             "proposals/_support.html",
@@ -509,16 +501,10 @@ def answer_proposal(proposal_id: int):
     proposal = _proposal_or_404(proposal_id, Permission.ANSWER)
     form = AnswerForm()
     if form.validate():
-        try:
-            services.answer_proposal(acting_user(), proposal, form.answer.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            if error.status_code == 403:
-                abort(403)
-            proposal = _proposal_or_404(proposal_id)
-            form_error(form, error)
-        else:
-            db.session.commit()
+        answered = attempt(
+            form, services.answer_proposal, acting_user(), proposal, form.answer.data or ""
+        )
+        if answered is not REFUSED:
             return _section_saved(
                 proposal,
                 "proposals/_answer.html",
@@ -544,23 +530,17 @@ def follow_up_proposal(proposal_id: int):
     proposal = _proposal_or_404(proposal_id, Permission.FOLLOW_UP)
     form = FollowUpForm()
     if form.validate():
-        try:
-            services.update_follow_up(
-                acting_user(),
-                proposal,
-                form.follow_status.data or "",
-                _member_id(form.follow_responsible.data),
-                form.follow_due.data,
-                form.follow_note.data or "",
-            )
-        except DomainError as error:
-            db.session.rollback()
-            if error.status_code == 403:
-                abort(403)
-            proposal = _proposal_or_404(proposal_id)
-            form_error(form, error)
-        else:
-            db.session.commit()
+        saved = attempt(
+            form,
+            services.update_follow_up,
+            acting_user(),
+            proposal,
+            form.follow_status.data or "",
+            _member_id(form.follow_responsible.data),
+            form.follow_due.data,
+            form.follow_note.data or "",
+        )
+        if saved is not REFUSED:
             return _section_saved(
                 proposal,
                 "proposals/_follow_up.html",

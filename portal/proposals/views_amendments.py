@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from portal.core import history
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
+from portal.core.lifecycle import attempt
 from portal.core.security import Permission, can
 from portal.core.urls import public_url
 from portal.core.viewhelpers import MAX_ID, acting_user, form_error
@@ -199,12 +200,10 @@ def propose_amendment(proposal_id: int):
                 base_version=form.version.data,
             )
             try:
-                amendment = services.propose_amendment(acting_user(), proposal, data)
-            except DomainError as error:
-                db.session.rollback()
+                amendment = attempt(None, services.propose_amendment, acting_user(), proposal, data)
+            except DomainError as error:  # on the form, with its own status
                 if error.status_code == 403:
-                    abort(403)
-                proposal = _proposal_or_404(proposal_id, Permission.AMEND)
+                    raise
                 form_error(form, error)
                 status = error.status_code
                 if status == 409:  # the part changed meanwhile: show how, keep the typed text
@@ -213,7 +212,6 @@ def propose_amendment(proposal_id: int):
                     form.version.data = proposal.version
                     form.version.raw_data = [str(proposal.version)]
             else:
-                db.session.commit()
                 flash(_("Thank you. Your change is sent to the authors."), "success")
                 return redirect(
                     url_for(
@@ -269,7 +267,7 @@ def _refused(proposal, amendment, message: str, status: int, typed: dict | None 
 
 
 def _step(proposal_id: int, amendment_id: int, form: FlaskForm, action, done, keep=()):
-    """Check the form, run one service step, commit; then the section (htmx) or the page.
+    """Check the form, run one service step; then the section (htmx) or the page.
 
     `done(amendment)` says what happened; `keep` names the fields whose text is given back
     when the step is refused.
@@ -282,14 +280,11 @@ def _step(proposal_id: int, amendment_id: int, form: FlaskForm, action, done, ke
         message = " ".join(str(m) for ms in form.errors.values() for m in ms)
         return _refused(proposal, amendment, message, 422, typed)
     try:
-        action(amendment)
-    except DomainError as error:
-        db.session.rollback()
+        attempt(None, action, amendment)
+    except DomainError as error:  # next to the change, with its own status (409: stale)
         if error.status_code == 403:
-            abort(403)
-        proposal, amendment = _load(proposal_id, amendment_id)
+            raise
         return _refused(proposal, amendment, str(error.message), error.status_code, typed)
-    db.session.commit()
     message = done(amendment)
     if is_htmx():
         response = render(

@@ -17,6 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.core.errors import DomainError, error_response
 from portal.core.htmx import is_htmx, render
+from portal.core.lifecycle import attempt
 from portal.core.security import Permission, can
 from portal.core.viewhelpers import MAX_ID, acting_user
 from portal.extensions import db
@@ -110,15 +111,14 @@ def add_attachment(proposal_id: int):
     # One byte more than allowed is enough to know the file is too big.
     data = upload.stream.read(attachments.MAX_FILE_BYTES + 1)
     try:
-        added = attachments.add_attachment(acting_user(), proposal, upload.filename or "", data)
-    except DomainError as error:
-        db.session.rollback()
+        added = attempt(
+            None, attachments.add_attachment, acting_user(), proposal, upload.filename or "", data
+        )
+    except DomainError as error:  # in the section (422), whatever its kind
         if error.status_code in (403, 404):
             abort(error.status_code)
         return _answer(proposal, str(error.message), error=True)
-    name = added.filename
-    db.session.commit()
-    return _answer(proposal, _("The file %(name)s is attached.", name=name), error=False)
+    return _answer(proposal, _("The file %(name)s is attached.", name=added.filename), error=False)
 
 
 @bp.route("/<int:proposal_id>/attachments/<int:attachment_id>/remove", methods=["POST"])
@@ -128,13 +128,12 @@ def remove_attachment(proposal_id: int, attachment_id: int):
     if not FlaskForm().validate():  # only the CSRF token is posted
         abort(400)
     try:
-        removed = attachments.remove_attachment(acting_user(), proposal, attachment_id)
+        removed = attempt(
+            None, attachments.remove_attachment, acting_user(), proposal, attachment_id
+        )
     except DomainError as error:
-        db.session.rollback()
         abort(error.status_code if error.status_code in (403, 404) else 400)
-    name = removed.filename
-    db.session.commit()
-    return _answer(proposal, _("The file %(name)s is removed.", name=name), error=False)
+    return _answer(proposal, _("The file %(name)s is removed.", name=removed.filename), error=False)
 
 
 def content_disposition(filename: str) -> str:

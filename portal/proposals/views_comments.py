@@ -11,10 +11,10 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from portal.core import itemviews
-from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
+from portal.core.lifecycle import REFUSED, attempt
 from portal.core.security import Permission
-from portal.core.viewhelpers import MAX_ID, acting_user, form_error
+from portal.core.viewhelpers import MAX_ID, acting_user
 from portal.extensions import db
 from portal.proposals import bp, comments
 from portal.proposals.forms_comments import CommentForm, HideCommentForm
@@ -108,15 +108,6 @@ def _section(proposal: Proposal, status: int = 200, **state):
     )
 
 
-def _refused(proposal_id: int, form: FlaskForm, error: DomainError) -> Proposal:
-    """Roll back; a 403 or 404 stays one. The message goes next to its field, or on top."""
-    db.session.rollback()
-    if error.status_code in (403, 404):
-        abort(error.status_code)
-    form_error(form, error)
-    return _proposal_or_404(proposal_id)
-
-
 def _invalid(proposal: Proposal, sent: FlaskForm, **state):
     """422 with what was typed and the messages, in the section or on the whole page."""
     error = " ".join(str(message) for message in sent.form_errors) or None
@@ -135,15 +126,13 @@ def _done(proposal: Proposal, message: str, comment_id: int):
     )
 
 
-def _write(proposal_id: int, proposal: Proposal, parent: ProposalComment | None):
+def _write(proposal: Proposal, parent: ProposalComment | None):
     form = CommentForm()
     if form.validate():
-        try:
-            comment = comments.add_comment(acting_user(), proposal, form.text.data, parent)
-        except DomainError as error:
-            proposal = _refused(proposal_id, form, error)
-        else:
-            db.session.commit()
+        comment = attempt(
+            form, comments.add_comment, acting_user(), proposal, form.text.data, parent
+        )
+        if comment is not REFUSED:
             message = _("Your answer is published.") if parent else _("Your comment is published.")
             return _done(proposal, message, comment.id)
     if parent is None:
@@ -155,14 +144,14 @@ def _write(proposal_id: int, proposal: Proposal, parent: ProposalComment | None)
 @login_required
 def add_comment(proposal_id: int):
     proposal = _proposal_or_404(proposal_id, Permission.COMMENT)
-    return _write(proposal_id, proposal, None)
+    return _write(proposal, None)
 
 
 @bp.route("/<int:proposal_id>/comments/<int:comment_id>/answers", methods=["POST"])
 @login_required
 def answer_comment(proposal_id: int, comment_id: int):
     proposal = _proposal_or_404(proposal_id, Permission.COMMENT)
-    return _write(proposal_id, proposal, _comment_or_404(proposal, comment_id))
+    return _write(proposal, _comment_or_404(proposal, comment_id))
 
 
 @bp.route("/<int:proposal_id>/comments/<int:comment_id>/edit", methods=["GET", "POST"])
@@ -177,12 +166,10 @@ def edit_comment(proposal_id: int, comment_id: int):
         return _section(proposal, editing=comment.id, active_form=form)
     form = CommentForm()
     if form.validate():
-        try:
-            comments.edit_comment(acting_user(), comment, proposal, form.text.data)
-        except DomainError as error:
-            proposal = _refused(proposal_id, form, error)
-        else:
-            db.session.commit()
+        edited = attempt(
+            form, comments.edit_comment, acting_user(), comment, proposal, form.text.data
+        )
+        if edited is not REFUSED:
             return _done(proposal, _("Your comment is changed."), comment_id)
     return _invalid(proposal, form, editing=comment_id)
 
@@ -194,12 +181,10 @@ def hide_comment(proposal_id: int, comment_id: int):
     comment = _comment_or_404(proposal, comment_id)
     form = HideCommentForm()
     if form.validate():
-        try:
-            comments.hide_comment(acting_user(), comment, proposal, form.reason.data)
-        except DomainError as error:
-            proposal = _refused(proposal_id, form, error)
-        else:
-            db.session.commit()
+        hidden = attempt(
+            form, comments.hide_comment, acting_user(), comment, proposal, form.reason.data
+        )
+        if hidden is not REFUSED:
             return _done(
                 proposal, _("The comment is hidden. Its author still sees it."), comment_id
             )
@@ -212,10 +197,6 @@ def show_comment(proposal_id: int, comment_id: int):
     proposal = _proposal_or_404(proposal_id, Permission.MODERATE)
     comment = _comment_or_404(proposal, comment_id)
     form = FlaskForm()  # only the CSRF token is posted (checked for every POST)
-    try:
-        comments.show_comment(acting_user(), comment, proposal)
-    except DomainError as error:
-        proposal = _refused(proposal_id, form, error)
+    if attempt(form, comments.show_comment, acting_user(), comment, proposal) is REFUSED:
         return _invalid(proposal, form)
-    db.session.commit()
     return _done(proposal, _("The comment is shown again to everyone."), comment_id)

@@ -14,8 +14,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.core import audit
-from portal.core.errors import DomainError
+from portal.core.errors import Conflict, DomainError
 from portal.core.htmx import is_htmx, render
+from portal.core.lifecycle import REFUSED, attempt, write_after
 from portal.core.security import Permission, allowed_clause, can, require
 from portal.core.urls import public_url
 from portal.core.viewhelpers import acting_user, form_error, int_arg, whole_number
@@ -136,13 +137,8 @@ def create_poll():
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                poll = services.create_poll(acting_user(), _poll_data(form))
-            except DomainError as error:
-                db.session.rollback()
-                form_error(form, error)
-            else:
-                db.session.commit()
+            poll = attempt(form, services.create_poll, acting_user(), _poll_data(form))
+            if poll is not REFUSED:
                 flash(_("The poll is prepared. Check it, then open the vote."), "success")
                 return redirect(url_for("voting.view_poll", poll_id=poll.id))
     return render("voting/edit.html", status=status, form=form, poll=None)
@@ -161,13 +157,11 @@ def edit_poll(poll_id: int):
         status = 422
         if form.validate():
             try:
-                services.update_poll(acting_user(), poll, _poll_data(form))
-            except DomainError as error:
-                db.session.rollback()
-                poll = _poll_or_404(poll_id, Permission.EDIT)
+                saved = attempt(form, services.update_poll, acting_user(), poll, _poll_data(form))
+            except Conflict as error:  # voting started meanwhile: said on the form, like the rest
                 form_error(form, error)
-            else:
-                db.session.commit()
+                saved = REFUSED
+            if saved is not REFUSED:
                 flash(_("Your changes are saved."), "success")
                 return redirect(url_for("voting.view_poll", poll_id=poll.id))
     return render("voting/edit.html", status=status, form=form, poll=poll)
@@ -331,15 +325,11 @@ def vote(poll_id: int):
     receipt, error_message, status = None, None, 200
     try:
         content = ballot_from_form(poll, request.form)
-        receipt = services.cast_vote(acting_user(), poll, member, content, mode=mode)
-    except DomainError as error:
-        db.session.rollback()
-        poll = _poll_or_404(poll_id)
+        receipt = attempt(None, services.cast_vote, acting_user(), poll, member, content, mode=mode)
+    except DomainError as error:  # in the ballot box, with its own status (409: voted already)
         if error.status_code == 403:
-            abort(403)
+            raise
         error_message, status = _ballot_message(error), error.status_code
-    else:
-        db.session.commit()
     context = _context(poll, full_page=not is_htmx(), receipt=receipt, vote_error=error_message)
     context["voted_for"] = member
     if is_htmx():
@@ -370,16 +360,15 @@ def record_room_count(poll_id: int):
     status, saved = 422, False
     if not entry.errors:
         try:
-            services.record_room_count(acting_user(), poll, entry.present, entry.counts)
-        except DomainError as error:
-            db.session.rollback()
-            poll = _poll_or_404(poll_id)
+            attempt(
+                None, services.record_room_count, acting_user(), poll, entry.present, entry.counts
+            )
+        except DomainError as error:  # next to the counts, with its own status (409: closed)
             if error.status_code == 403:
-                abort(403)
+                raise
             entry.errors[error.field or "counts"] = str(error.message)
             status = error.status_code
         else:
-            db.session.commit()
             status, saved, entry = 200, True, None
     if not is_htmx():
         if saved:
@@ -415,14 +404,12 @@ def step(poll_id: int):
     if action is None:
         abort(400)
     try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
+        attempt(None, action)
+    except DomainError as error:  # said on the poll's page (nothing of the step is kept)
         if error.status_code == 403:
-            abort(403)
+            raise
         flash(str(error.message), "error")
     else:
-        db.session.commit()
         flash(
             _("Done. The poll is now: %(state)s.", state=poll.workflow.states[poll.state].title),
             "success",
@@ -446,14 +433,12 @@ def give_proxy(poll_id: int):
         flash(_("Choose a person from the list."), "error")
         return redirect(url_for("voting.view_poll", poll_id=poll.id))
     try:
-        services.give_proxy(acting_user(), poll, me, holder)
-    except DomainError as error:
-        db.session.rollback()
+        attempt(None, services.give_proxy, acting_user(), poll, me, holder)
+    except DomainError as error:  # said on the poll's page (nothing of the call is kept)
         if error.status_code == 403:
-            abort(403)
+            raise
         flash(str(error.message), "error")
     else:
-        db.session.commit()
         flash(_("%(name)s can now vote for you in this poll.", name=holder.full_name), "success")
     return redirect(url_for("voting.view_poll", poll_id=poll.id))
 
@@ -473,12 +458,10 @@ def revoke_proxy(poll_id: int, proxy_id: int):
     if not ConfirmForm().validate():
         abort(400)
     try:
-        services.revoke_proxy(acting_user(), proxy)
-    except DomainError as error:
-        db.session.rollback()
+        attempt(None, services.revoke_proxy, acting_user(), proxy)
+    except DomainError as error:  # said on the poll's page (nothing of the call is kept)
         flash(str(error.message), "error")
     else:
-        db.session.commit()
         flash(_("You took your proxy back. You can vote yourself."), "success")
     return redirect(url_for("voting.view_poll", poll_id=poll.id))
 
@@ -567,17 +550,18 @@ def ballots_json(poll_id: int):
     """
     poll = _poll_or_404(poll_id, Permission.VIEW_RESULTS)
     document = services.ballots_document(poll)
-    audit.record(
-        acting_user(),
-        "export.poll_ballots",
-        f"poll {poll.id} ballots exported for a re-tally",
-        object_key=poll.object_key,
-    )
-    db.session.commit()
+    _audit_after(acting_user(), "export.poll_ballots", poll, "ballots exported for a re-tally")
     response = make_response(json.dumps(document, ensure_ascii=False, indent=1))
     response.headers["Content-Type"] = "application/json; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="poll-{poll.id}-ballots.json"'
     return response
+
+
+def _audit_after(actor, action: str, poll: Poll, what: str) -> None:
+    """Audit a download once it is ready, in a short write of its own: a GET only reads, and
+    on SQLite a read cannot become a write while someone else writes ("database is locked")."""
+    summary, key = f"poll {poll.id} {what}", poll.object_key
+    write_after(lambda: audit.record(actor, action, summary, object_key=key))
 
 
 def _safe_cell(value) -> str:
@@ -607,13 +591,7 @@ def results_csv(poll_id: int):
     writer.writerow([_("Answer"), _("Votes"), _("Percent")])
     for row in _rows(poll):
         writer.writerow([_safe_cell(row["label"]), row["count"], row["percent"]])
-    audit.record(
-        acting_user(),
-        "export.poll_results",
-        f"poll {poll.id} results exported",
-        object_key=poll.object_key,
-    )
-    db.session.commit()
+    _audit_after(acting_user(), "export.poll_results", poll, "results exported")
     response = make_response("\ufeff" + out.getvalue())
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="poll-{poll.id}-results.csv"'

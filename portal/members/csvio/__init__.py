@@ -44,6 +44,8 @@ __all__ = [
     "RowProblem",
     "export_members",
     "import_members",
+    "members_csv",
+    "record_export",
     "validate",
 ]
 
@@ -124,6 +126,14 @@ def export_members(actor, members, *, delimiter: str = ",") -> bytes:
 
     The caller passes the members the viewer may see. Raises NotAllowed.
     """
+    body, count = members_csv(actor, members, delimiter=delimiter)
+    record_export(actor, count)
+    return body
+
+
+def members_csv(actor, members, *, delimiter: str = ",") -> tuple[bytes, int]:
+    """`export_members` without its audit entry (a download writes it once the file is ready,
+    see `record_export`): the file and how many members it holds. Raises NotAllowed."""
     if actor is not None and not can(actor, Permission.MANAGE_MEMBERS):
         raise NotAllowed(_l("You cannot export the register."))
     out = io.StringIO()
@@ -133,5 +143,9 @@ def export_members(actor, members, *, delimiter: str = ",") -> bytes:
     for member in members:
         writer.writerow([safe_cell(cell) for cell in _cells(member)])
         count += 1
+    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8"), count
+
+
+def record_export(actor, count: int) -> None:
+    """The audit entry of an export of `count` members."""
     audit.record(actor, "export.members", f"{count} members exported to CSV", count=count)
-    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
