@@ -652,10 +652,43 @@ def mandate_on(day: date):
     )
 
 
+# Letters of other alphabets drawn like Latin ones in capitals or small letters (Unicode's
+# confusables, TR 39): a name typed with one of them (a Cyrillic "a" in "Marta") looks the same
+# as the Latin name on screen. Names are compared without case, so each is listed by its small
+# letter (the Cyrillic capitals VE, O, VE read "BOB"). Where the two differ (Greek small nu and
+# eta look like v and n, their capitals like N and H), the small letter wins.
+# fmt: off
+_LOOK_ALIKE_NAMES = {
+    "CYRILLIC SMALL LETTER": {
+        "A": "a", "VE": "b", "IE": "e", "KA": "k", "EM": "m", "EN": "h", "O": "o", "ER": "p",
+        "ES": "c", "TE": "t", "U": "y", "HA": "x", "SOFT SIGN": "b", "DZE": "s",
+        "BYELORUSSIAN-UKRAINIAN I": "i", "JE": "j", "KOMI DE": "d", "SHHA": "h",
+        "PALOCHKA": "l", "STRAIGHT U": "y", "QA": "q", "WE": "w",
+    },
+    "GREEK SMALL LETTER": {
+        "ALPHA": "a", "BETA": "b", "EPSILON": "e", "ZETA": "z", "ETA": "n", "IOTA": "i",
+        "KAPPA": "k", "MU": "m", "NU": "v", "OMICRON": "o", "RHO": "p", "TAU": "t",
+        "UPSILON": "u", "CHI": "x",
+    },
+    "LATIN SMALL LETTER": {"DOTLESS I": "i", "ALPHA": "a", "SCRIPT G": "g"},
+}
+# fmt: on
+LOOK_ALIKES = str.maketrans(
+    {
+        unicodedata.lookup(f"{kind} {name}"): latin
+        for kind, letters in _LOOK_ALIKE_NAMES.items()
+        for name, latin in letters.items()
+    }
+)
+
+
 def unique_name(text: str) -> str:
-    """A name compared without case, accents or extra spaces (to find duplicates)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(ascii_text.lower().split())
+    """A name as compared to find duplicates: without case, accents or extra spaces, and with
+    letters of other alphabets that look like Latin ones read as those (see LOOK_ALIKES). Names
+    in other alphabets keep their letters: two of them are not the same name for that."""
+    letters = unicodedata.normalize("NFKD", text).casefold().translate(LOOK_ALIKES)
+    plain = "".join(c for c in letters if not unicodedata.combining(c))
+    return " ".join(plain.split())
 
 
 def _forget_member_of() -> None:
