@@ -227,3 +227,18 @@ def test_minutes_approved_before_records_keep_their_state_at_the_first_correctio
     assert [r.version for r in records] == [2, 1]
     assert records[1].data["attendance"]["present"] == 4
     assert records[0].data["attendance"]["excused"] == 1
+
+
+def test_a_refused_correction_keeps_nothing_not_even_the_first_record(app, approved):
+    """Minutes approved before records were kept: the correction keeps them first, then the
+    service refuses (no proxy holder): the savepoint of the step drops both."""
+    minutes, people = approved
+    db.session.execute(sa.delete(MinutesRecord))
+    db.session.flush()
+    client = login(app.test_client(), board_user())
+    url = f"/meetings/{minutes.meeting.id}/attendance/{people[3].id}/status"
+    response = post(client, url, status="represented", holder_id="", reason="Dina gave a proxy")
+    assert response.status_code == 422 and "Choose who holds the proxy." in response.get_data(
+        as_text=True
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MinutesRecord)) == 0
