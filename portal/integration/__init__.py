@@ -8,16 +8,8 @@ bp = Blueprint("integration", __name__, url_prefix="/integration")
 
 from portal.integration import journal, models, policies  # noqa: E402,F401
 
-# Reads of this blueprint write (the journal): on SQLite they take the write lock at the start
-# (BEGIN IMMEDIATE), so a read never fails half-way when someone else writes; and the journal
-# rows a request wrote are committed whatever its answer.
-bp.reads_write = True
-# The figures and the settings read no record and write nothing: they keep deferred
-# (non-blocking) transactions. (The figures' CSV writes an audit entry.)
-bp.read_only_endpoints = frozenset(
-    {"integration.reports", "integration.list_skills", "integration.list_outcomes"}
-)
-bp.after_request(journal.keep_journal)
+# Reads of this blueprint journal who read what, without writing while they read: the journal's
+# rows are written once the answer is ready, in a short write of their own (see `journal`).
 
 
 @bp.app_template_global()

@@ -25,6 +25,7 @@ records (everything), or an administrator only for a member without a linked rec
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -705,9 +706,16 @@ PART_HEADINGS = {
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ISO_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
+# Date columns are named "..._on", times "..._at" (throughout the models): only those are
+# formatted as dates. Free text shaped like a date (a goal titled "2026-02-30") stays text.
+DATE_SUFFIXES = ("_on", "_at")
 
 
-def _text(value: Any, titles: dict | None = None) -> str:
+def _is_date_field(key: str | None) -> bool:
+    return key is not None and key.endswith(DATE_SUFFIXES)
+
+
+def _text(value: Any, titles: dict | None = None, key: str | None = None) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -718,11 +726,12 @@ def _text(value: Any, titles: dict | None = None) -> str:
                 return str(title)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        return format_date(date.fromisoformat(value), "long")
-    if isinstance(value, str) and _ISO_DATETIME.match(value):
+    if isinstance(value, str) and _is_date_field(key):
         try:
-            return format_datetime(datetime.fromisoformat(value), "medium")
+            if _ISO_DATE.fullmatch(value):
+                return format_date(date.fromisoformat(value), "long")
+            if _ISO_DATETIME.match(value):
+                return format_datetime(datetime.fromisoformat(value), "medium")
         except ValueError:
             return value
     return str(value)
@@ -734,7 +743,7 @@ def _facts(
     titles = titles or {}
     labels = {**LABELS, **(labels or {})}
     return [
-        (str(labels.get(key, key.replace("_", " "))), _text(value, titles.get(key)))
+        (str(labels.get(key, key.replace("_", " "))), _text(value, titles.get(key), key))
         for key, value in row.items()
         if not isinstance(value, list) or key == "roles"
     ]
@@ -925,21 +934,33 @@ def refuse_export(user, member: Member | None) -> None:
         )
 
 
-def export_member_data(actor, member: Member, fmt: str, reason: str = "") -> dict[str, Any]:
-    """The member's export, journaled (one EXPORT read per record) and audited.
+@dataclass(frozen=True)
+class ExportPlan:
+    """What one export holds, once allowed (`plan_export`)."""
+
+    exporter: Exporter
+    pathway_ids: list[int]
+    only: list[int] | None
+    reason: str
+
+    @property
+    def on_behalf(self) -> bool:
+        return self.exporter != Exporter.MEMBER
+
+
+def plan_export(actor, member: Member, fmt: str, reason: str = "") -> ExportPlan:
+    """May `actor` make this export of `member`'s data, and what does it hold? Reads only.
 
     The member themself exports without a reason. Their counsellor (`can_export_for`) exports
     everything with a written reason (10 to 500 characters), shown in each record's journal;
     an administrator, with a reason too, only for a member without a linked record, and gets
-    the membership data only. The audit holds the member's id and the format (and the
-    administrator's reason, which no journal holds), never the records' numbers or content."""
+    the membership data only. Raises NotAllowed, and DomainError (format, reason)."""
     if fmt not in FORMATS:
         raise DomainError(_l("Choose one of the answers in the list."), field="format")
     exporter = exporter_for(actor, member)
     if exporter is None:
         raise NotAllowed(_l("You may not do this."))
-    on_behalf = exporter != Exporter.MEMBER
-    if on_behalf:
+    if exporter != Exporter.MEMBER:
         reason = (reason or "").strip()
         if len(reason) < REASON_MIN:
             raise DomainError(
@@ -949,8 +970,7 @@ def export_member_data(actor, member: Member, fmt: str, reason: str = "") -> dic
             raise DomainError(
                 _l("This is too long (at most %(n)d characters).", n=REASON_MAX), field="reason"
             )
-    with_pathways = exporter != Exporter.ADMIN
-    ids = exported_pathway_ids(member) if with_pathways else []
+    ids = exported_pathway_ids(member) if exporter != Exporter.ADMIN else []
     only = None
     if exporter == Exporter.COUNSELLOR:
         # Only the records this counsellor may read in full: an older record followed by
@@ -960,22 +980,49 @@ def export_member_data(actor, member: Member, fmt: str, reason: str = "") -> dic
             for pathway_id in ids
             if policies.can_read_barriers(actor, db.session.get(Pathway, pathway_id))
         ]
-    for pathway_id in ids:
-        if on_behalf:
+    return ExportPlan(exporter, ids, only, reason if exporter != Exporter.MEMBER else "")
+
+
+def record_export(actor, member: Member, fmt: str, plan: ExportPlan) -> None:
+    """Journal the export (one EXPORT read per record it holds) and audit it.
+
+    The audit holds the member's id and the format (and the administrator's reason, which no
+    journal holds), never the records' numbers or content."""
+    for pathway_id in plan.pathway_ids:
+        if plan.on_behalf:
             journal.record_read(
-                actor, pathway_id, ReadKind.EXPORT, EXPORT_FOR_MEMBER, ReadOutcome.ALLOWED, reason
+                actor,
+                pathway_id,
+                ReadKind.EXPORT,
+                EXPORT_FOR_MEMBER,
+                ReadOutcome.ALLOWED,
+                plan.reason,
             )
         else:
             journal.record_read(actor, pathway_id, ReadKind.EXPORT, "data export")
     # An administrator's export holds no record: its reason is kept in the audit entry (there is
     # no journal to hold it). A counsellor's reason stays in the records' journal only.
-    details = {"reason": reason} if exporter == Exporter.ADMIN else {}
+    details = {"reason": plan.reason} if plan.exporter == Exporter.ADMIN else {}
     audit.record(
         actor,
         "integration.export",
-        "Personal-data export for someone else" if on_behalf else "Personal-data export",
+        "Personal-data export for someone else" if plan.on_behalf else "Personal-data export",
         object_key=f"member:{member.id}",
         format=fmt,
         **details,
     )
-    return member_export(member, with_pathways=with_pathways, only_pathways=only)
+
+
+def planned_export(member: Member, plan: ExportPlan) -> dict[str, Any]:
+    """The data of an export (after `record_export`: it holds the record's journal)."""
+    return member_export(
+        member, with_pathways=plan.exporter != Exporter.ADMIN, only_pathways=plan.only
+    )
+
+
+def export_member_data(actor, member: Member, fmt: str, reason: str = "") -> dict[str, Any]:
+    """The member's export, journaled (one EXPORT read per record) and audited: see
+    `plan_export` (who may, and what it raises) and `record_export`."""
+    plan = plan_export(actor, member, fmt, reason)
+    record_export(actor, member, fmt, plan)
+    return planned_export(member, plan)

@@ -6,29 +6,46 @@ returns it — or answers 404 to everyone who may not read it, and 403 to a read
 what `need` asks. One journal row per request, whatever the number of loads: the journal's rows
 equal the reads.
 
-The journal outlives the request whatever happens to it: `keep_journal` (after every request
-of the blueprint) commits the rows written — with nothing else when the answer is an error, whose
-changes are rolled back first. Refused attempts are committed at once, before the 404. The
-journal holds no content of the record.
+The journal outlives the request whatever happens to it, through the request lifecycle
+(`core.lifecycle.keep_even_if_refused`): a read (GET) writes nothing while it reads and renders,
+and its journal rows are written at the end, in a short write of their own; a change (POST)
+writes them with its change, and again on their own when the change is refused (its
+transaction rolled back). The journal holds no content of the record.
+
+Attempts by someone not logged in are not journaled one by one (anyone can send them, and a
+flood of them would push the team's real attempts out of the member's view): they are counted,
+per record and day, in `AnonymousAttempts`; beyond `ANONYMOUS_COUNTED` a day nothing more is
+written, so a flood costs a few writes only.
+
+The one exception to "the lifecycle commits": `write_first` commits the journal rows (and the
+audit entry) of an export a member downloads before the export is built, because the file holds
+the journal of the record, its own rows included.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import abort, g, has_request_context
 
+from portal.core.db import local_today, reset_sqlite_begin, set_sqlite_read_only, utcnow
+from portal.core.lifecycle import keep_even_if_refused
 from portal.core.viewhelpers import acting_user
 from portal.extensions import db
 from portal.integration import policies
 from portal.integration.models import (
+    AnonymousAttempts,
     Pathway,
     ReadKind,
     ReadOutcome,
     RecordRead,
     RecordReadReason,
 )
+
+# Attempts by someone not logged in counted per record and day; beyond, nothing is written.
+ANONYMOUS_COUNTED = 100
 
 
 def _is_the_member(user, pathway_id: int | None) -> bool:
@@ -46,8 +63,10 @@ def record_read(
     outcome: ReadOutcome = ReadOutcome.ALLOWED,
     reason: str = "",
 ) -> RecordRead:
-    """Write one journal row (flushed; kept by `keep_journal` at the end of the request).
+    """One journal row, kept whatever the request's answer (see the module).
 
+    Written at once (flushed) when the transaction may write: outside a request, in a change
+    (POST), in `write_first`. In a read it is written at the end of the request.
     The member's own reads name nobody (`by_member`): see the model."""
     by_member = _is_the_member(user, pathway_id)
     if pathway_id is not None and not by_member:
@@ -59,17 +78,37 @@ def record_read(
         pathway_id=pathway_id,
         user_id=None if by_member else getattr(user, "id", None),
         by_member=by_member,
+        read_at=utcnow(),
         kind=kind.value,
         what=what[:60],
         outcome=outcome.value,
     )
     if reason:
         row.reason_row = RecordReadReason(pathway_id=pathway_id, reason=reason[:500])
-    db.session.add(row)
-    db.session.flush()
-    if has_request_context():
-        g.setdefault("_journal_rows", []).append(row)
+    if not has_request_context():
+        db.session.add(row)
+        db.session.flush()
+        return row
+    rows = g.setdefault("_journal_rows", [])
+    if not rows:
+        keep_even_if_refused(_keep_journal)
+    rows.append(row)
+    if _may_write_now():
+        db.session.add(row)
+        db.session.flush()
     return row
+
+
+def _may_write_now() -> bool:
+    """A change writes as it goes; a read (GET) writes nothing until it has answered."""
+    return not g.get("read_only_request") or bool(g.get("_journal_writing"))
+
+
+def pending_reads() -> list[RecordRead]:
+    """This request's journal rows not written yet (a read writes them once it has answered)."""
+    if not has_request_context():
+        return []
+    return [row for row in g.get("_journal_rows", []) if sa.inspect(row).transient]
 
 
 def _copy(row: RecordRead) -> RecordRead:
@@ -89,20 +128,37 @@ def _copy(row: RecordRead) -> RecordRead:
     return copy
 
 
-def keep_journal(response):
-    """After each request of the blueprint: the journal rows it wrote are committed.
+def _keep_journal() -> None:
+    """At the end of the request (`keep_even_if_refused`): the journal rows not yet in the
+    database — a read's, or those a refused change's rollback took away — are written."""
+    rows = g.pop("_journal_rows", [])
+    db.session.add_all([_copy(row) for row in rows if sa.inspect(row).transient])
 
-    When the answer is an error (4xx, 5xx), everything else the request changed is rolled back
-    first and the rows not yet committed are written again on their own."""
-    rows = g.pop("_journal_rows", None) if has_request_context() else None
-    if not rows:
-        return response
-    if response.status_code >= 400:
+
+def write_first(fn: Callable, /, *args, **kwargs):
+    """Call `fn` now and commit what it writes (journal rows, an audit entry) before the
+    request goes on; then the request reads on in a fresh transaction.
+
+    For the member's export on a GET: the file holds the record's journal, its own rows
+    included, so they must be written before it is built. The write is short: on SQLite the read
+    transaction is ended first and the write waits for the lock (BEGIN IMMEDIATE); the file is
+    built afterwards, holding no lock. In a change (POST) `fn` simply runs in its transaction."""
+    if not has_request_context() or not g.get("read_only_request"):
+        return fn(*args, **kwargs)
+    db.session.rollback()  # ends the read transaction: nothing of a read is written
+    token = set_sqlite_read_only(False)
+    g._journal_writing = True
+    try:
+        result = fn(*args, **kwargs)
+        db.session.commit()  # the documented exception: see the module
+    except BaseException:
         db.session.rollback()
-        lost = [row for row in rows if sa.inspect(row).transient or sa.inspect(row).pending]
-        db.session.add_all([_copy(row) for row in lost])
-    db.session.commit()
-    return response
+        raise
+    finally:
+        g._journal_writing = False
+        with contextlib.suppress(ValueError):
+            reset_sqlite_begin(token)
+    return result
 
 
 def _already_journaled(pathway_id: int | None) -> bool:
@@ -115,14 +171,80 @@ def _already_journaled(pathway_id: int | None) -> bool:
     return False
 
 
+# --- Attempts by someone not logged in ------------------------------------------------------------
+
+
+def count_anonymous_attempt(pathway_id: int | None) -> None:
+    """Count an attempt by someone not logged in on this record (no journal row).
+
+    Only records that exist and are someone's are counted (an attempt on another number is
+    about nobody); at most `ANONYMOUS_COUNTED` a day, so a flood writes almost nothing."""
+    pathway = db.session.get(Pathway, pathway_id) if pathway_id else None
+    if pathway is None or pathway.anonymised:
+        return
+    day = local_today()
+    counted = db.session.scalar(
+        sa.select(AnonymousAttempts.attempts).where(
+            AnonymousAttempts.pathway_id == pathway.id, AnonymousAttempts.counted_on == day
+        )
+    )
+    if (counted or 0) >= ANONYMOUS_COUNTED:
+        return
+    pathway_id = pathway.id
+    if has_request_context():
+        keep_even_if_refused(lambda: _add_anonymous_attempt(pathway_id, day))
+    else:
+        _add_anonymous_attempt(pathway_id, day)
+
+
+def _add_anonymous_attempt(pathway_id: int, day) -> None:
+    """One more attempt on the day's counter (created on the first), in one statement."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(AnonymousAttempts).values(pathway_id=pathway_id, counted_on=day, attempts=1)
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["pathway_id", "counted_on"],
+            set_={"attempts": AnonymousAttempts.attempts + 1},
+        )
+    )
+
+
+def anonymous_attempts(pathways: list[Pathway]) -> int:
+    """How many times someone not logged in tried to open these records (since each existed):
+    the day counters, and the rows journaled one by one before they were counted."""
+    if not pathways:
+        return 0
+    counted = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(AnonymousAttempts.attempts), 0)).where(
+            AnonymousAttempts.pathway_id.in_([p.id for p in pathways])
+        )
+    )
+    journaled = db.session.scalar(
+        sa.select(sa.func.count(RecordRead.id)).where(
+            sa.or_(
+                *(
+                    sa.and_(RecordRead.pathway_id == p.id, RecordRead.read_at >= p.created_at)
+                    for p in pathways
+                )
+            ),
+            RecordRead.outcome == ReadOutcome.REFUSED.value,
+            RecordRead.user_id.is_(None),
+            RecordRead.by_member == sa.false(),
+        )
+    )
+    return counted + journaled
+
+
 def refuse(user, pathway_id: int | None, kind: ReadKind, what: str, status: int = 404):
-    """Journal a refused attempt, keep it (commit) and answer `status`."""
-    db.session.rollback()  # nothing of the refused request is kept, except the journal rows
-    pending = [row for row in g.pop("_journal_rows", []) if sa.inspect(row).transient]
-    db.session.add_all([_copy(row) for row in pending])
-    record_read(user, pathway_id, kind, what, ReadOutcome.REFUSED)
-    db.session.commit()
-    g.pop("_journal_rows", None)
+    """Journal a refused attempt (kept, see the module) and answer `status`. Someone not
+    logged in is counted, not journaled."""
+    if user is None:
+        count_anonymous_attempt(pathway_id)
+    else:
+        record_read(user, pathway_id, kind, what, ReadOutcome.REFUSED)
     abort(status)
 
 

@@ -3,9 +3,8 @@ own sections (details, eligibility, pauses and extensions, team, exit), and brea
 
 Every route that touches one record starts with `journal.load_pathway` (404 and a journaled
 refusal for anyone who may not read it). A request's journal row is kept even when the change
-it asked for is refused: the service runs in a savepoint, views commit only after a service
-succeeded, and the blueprint's `journal.keep_journal` commits the journal whatever the answer
-(after an error status, the journal alone).
+it asked for is refused: the service runs in a savepoint (`attempt`), the request lifecycle
+commits only after a success, and the journal's rows are kept whatever the answer (`journal`).
 
 The eligibility criteria (disability, justice...) and the reasons of pauses are special-category
 data: only the member and people assigned with access to personal data see them.
@@ -24,9 +23,9 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.accounts.models import Role, User, UserRole
 from portal.core.db import local_today
-from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
-from portal.core.viewhelpers import acting_user, form_error, int_arg, like_pattern, whole_number
+from portal.core.lifecycle import REFUSED, attempt
+from portal.core.viewhelpers import acting_user, int_arg, like_pattern, whole_number
 from portal.extensions import db
 from portal.integration import bp, forms, journal, policies, services
 from portal.integration.models import (
@@ -202,17 +201,10 @@ def _edit(
         if "csrf_token" in form.errors:
             abort(400)
         return _section_response(pathway, name, {form_key: form}, 422)
-    try:
-        with db.session.begin_nested():
-            apply(user, pathway, form)
-    except DomainError as error:
+    if attempt(form, apply, user, pathway, form) is REFUSED:
         # The savepoint took the change away; the journal row is kept after the answer.
-        if error.status_code == 403:
-            abort(403)
-        form_error(form, error)
         pathway = db.session.get(Pathway, pathway_id)
         return _section_response(pathway, name, {form_key: form}, 422)
-    db.session.commit()
     return _done(pathway, name, message)
 
 
@@ -393,15 +385,9 @@ def new_pathway():
         if counsellor is None:
             form.counsellor.errors = [_("Choose a counsellor from the list.")]
             return render("integration/new.html", status=422, **context)
-    try:
-        pathway = services.open_pathway(user, member, form.data_for(counsellor))
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 403:
-            abort(403)
-        form_error(form, error)
+    pathway = attempt(form, services.open_pathway, user, member, form.data_for(counsellor))
+    if pathway is REFUSED:
         return render("integration/new.html", status=422, **context)
-    db.session.commit()
     flash(_("The pathway is open."), "success")
     if policies.can_read(user, pathway):
         return redirect(url_for("integration.view_pathway", pathway_id=pathway.id), 303)
@@ -682,13 +668,6 @@ def break_glass(pathway_id: int):
         if "csrf_token" in form.errors:
             abort(400)
         return render("integration/break_glass.html", status=422, form=form, pathway_id=pathway.id)
-    try:
-        services.break_glass(user, pathway, form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 403:
-            abort(403)
-        form_error(form, error)
+    if attempt(form, services.break_glass, user, pathway, form.reason.data or "") is REFUSED:
         return render("integration/break_glass.html", status=422, form=form, pathway_id=pathway_id)
-    db.session.commit()
     return redirect(url_for("integration.view_pathway", pathway_id=pathway_id), 303)

@@ -15,9 +15,10 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
-from portal.core.errors import DomainError, NotAllowed
+from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
-from portal.core.viewhelpers import acting_user, form_error, whole_number
+from portal.core.lifecycle import REFUSED, attempt
+from portal.core.viewhelpers import acting_user, whole_number
 from portal.extensions import db
 from portal.integration import bp, content, policies, sections
 from portal.integration.forms_content import (
@@ -191,30 +192,16 @@ def _section(name: str, pathway: Pathway, status: int = 200, **overrides):
 
 
 def _invalid(name: str, pathway: Pathway, **overrides):
-    """The form again with its messages. The read is journaled all the same: the blueprint's
-    `journal.keep_journal` keeps it, and nothing else, after an error status."""
+    """The form again with its messages. The read is journaled all the same: the journal keeps
+    its row, and nothing else is kept, after an error status (`journal`)."""
     return _section(name, pathway, 422, **overrides)
 
 
 def _saved(name: str, pathway: Pathway, message: str):
-    db.session.commit()
     if is_htmx():
         return _section(name, pathway)
     flash(message, "success")
     return redirect(record_url(pathway), 303)
-
-
-def _run(service, *args):
-    """Call the service in a savepoint: a refusal leaves nothing half-saved but keeps the read."""
-    with db.session.begin_nested():
-        return service(*args)
-
-
-def _refused(form, error: DomainError) -> None:
-    """A rule said no: its message goes on the form (a refusal of rights is a 403)."""
-    if isinstance(error, NotAllowed):
-        abort(403)
-    form_error(form, error)
 
 
 def _csrf_failed(form) -> None:
@@ -223,15 +210,12 @@ def _csrf_failed(form) -> None:
 
 
 def _submit(name: str, pathway: Pathway, form, call, message: str, again=None):
-    """The shape of every change of a section: check the form, run `call()` (which calls one
-    service through `_run`), then the section saved — or the form again with its messages
-    (`again()` gives the section's forms with this one in place; 422)."""
+    """The shape of every change of a section: check the form, `attempt` `call()` (which calls
+    one service; a refusal leaves nothing half-saved but keeps the read), then the section saved
+    — or the form again with its messages (`again()` gives the section's forms with this one in
+    place; 422)."""
     if form.validate():
-        try:
-            call()
-        except DomainError as error:
-            _refused(form, error)
-        else:
+        if attempt(form, call) is not REFUSED:
             return _saved(name, pathway, message)
     else:
         _csrf_failed(form)
@@ -261,8 +245,7 @@ def add_goal(pathway_id: int):
         "goals",
         pathway,
         form,
-        lambda: _run(
-            content.add_goal,
+        lambda: content.add_goal(
             acting_user(),
             pathway,
             form.title.data,
@@ -289,8 +272,7 @@ def edit_goal(pathway_id: int, goal_id: int):
         "goals",
         pathway,
         form,
-        lambda: _run(
-            content.edit_goal,
+        lambda: content.edit_goal(
             acting_user(),
             goal,
             form.title.data,
@@ -311,9 +293,7 @@ def change_goal_status(pathway_id: int, goal_id: int):
         "goals",
         pathway,
         form,
-        lambda: _run(
-            content.change_goal_status, acting_user(), goal, form.status.data, form.note.data
-        ),
+        lambda: content.change_goal_status(acting_user(), goal, form.status.data, form.note.data),
         _("The goal's status is changed."),
         lambda: _goal_forms_with("goal_status_forms", goal.id, form, pathway),
     )
@@ -335,8 +315,7 @@ def add_support_action(pathway_id: int):
         "actions",
         pathway,
         form,
-        lambda: _run(
-            content.add_support_action,
+        lambda: content.add_support_action(
             acting_user(),
             pathway,
             form.happened_on.data,
@@ -375,8 +354,7 @@ def correct_support_action(pathway_id: int, action_id: int):
         "actions",
         pathway,
         form,
-        lambda: _run(
-            content.correct_support_action,
+        lambda: content.correct_support_action(
             acting_user(),
             action,
             form.happened_on.data,
@@ -411,8 +389,7 @@ def assess_skill(pathway_id: int):
         "skills",
         pathway,
         form,
-        lambda: _run(
-            content.assess_skill,
+        lambda: content.assess_skill(
             acting_user(),
             pathway,
             skill(),
@@ -443,8 +420,7 @@ def set_barrier(pathway_id: int):
         "barriers",
         pathway,
         form,
-        lambda: _run(
-            content.set_barrier,
+        lambda: content.set_barrier(
             acting_user(),
             pathway,
             form.kind.data,

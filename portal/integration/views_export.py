@@ -17,9 +17,10 @@ from wtforms.validators import InputRequired, Length
 
 from portal.core.errors import DomainError
 from portal.core.htmx import render
-from portal.core.viewhelpers import acting_user, form_error
+from portal.core.lifecycle import REFUSED, attempt
+from portal.core.viewhelpers import acting_user
 from portal.extensions import db
-from portal.integration import bp, export, policies
+from portal.integration import bp, export, journal, policies
 from portal.members.models import Member
 
 
@@ -82,15 +83,17 @@ def my_data():
 
 
 def _my_export(fmt: str):
+    """The member's own copy. Its journal rows and audit entry are written first, in a short
+    write of their own (the file holds the record's journal, these rows included); the file is
+    built afterwards, holding no lock (`journal.write_first`)."""
     member = _my_member()
+    user = acting_user()
     try:
-        data = export.export_member_data(acting_user(), member, fmt)
+        plan = export.plan_export(user, member, fmt)
     except DomainError as error:
-        db.session.rollback()
         abort(error.status_code if error.status_code in (403, 404) else 400)
-    response = _download(member, data, fmt)  # built before the commit: no journal without a file
-    db.session.commit()
-    return response
+    journal.write_first(export.record_export, user, member, fmt, plan)
+    return _download(member, export.planned_export(member, plan), fmt)
 
 
 @bp.route("/mine/data.json")
@@ -119,9 +122,7 @@ def member_data(member_id: int):
         # The member themself: their own page (a refused attempt would name them in the journal).
         return redirect(url_for("integration.my_data"))
     if not export.can_export_for(user, member):
-        db.session.rollback()
-        export.refuse_export(user, member)
-        db.session.commit()
+        export.refuse_export(user, member)  # journaled, and kept with the 404 (`journal`)
         abort(404)
     exporter = export.exporter_for(user, member)
     form = ExportReasonForm()
@@ -135,16 +136,10 @@ def member_data(member_id: int):
             form.validate()
             status = 422
         elif form.validate():
-            try:
-                data = export.export_member_data(user, member, fmt, form.reason.data)
-            except DomainError as error:
-                db.session.rollback()
-                form_error(form, error)
-                status = 422
-            else:
-                response = _download(member, data, fmt)
-                db.session.commit()
-                return response
+            data = attempt(form, export.export_member_data, user, member, fmt, form.reason.data)
+            if data is not REFUSED:
+                return _download(member, data, fmt)
+            status = 422
         else:
             status = 422
     return render(

@@ -18,9 +18,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from portal.core.db import local_today
-from portal.core.errors import DomainError
 from portal.core.htmx import hx_redirect, is_htmx, render
-from portal.core.viewhelpers import acting_user, form_error, int_arg, whole_number
+from portal.core.lifecycle import REFUSED, attempt
+from portal.core.viewhelpers import acting_user, int_arg, whole_number
 from portal.extensions import db
 from portal.integration import bp, journal, rectification
 from portal.integration.forms_mine import AnswerForm, CorrectionForm, answer_prefix
@@ -193,7 +193,7 @@ def my_pathway():
         return _nothing_page()
     chosen = _chosen(pathways, "my pathway")  # another person's record: refused, journaled
     pathway = journal.load_pathway(chosen.id, ReadKind.PAGE, "my pathway")
-    response = render(
+    return render(
         "integration/mine.html",
         pathway=pathway,
         pathways=pathways,
@@ -209,8 +209,6 @@ def my_pathway():
         request_titles=REQUEST_STATUS_TITLES,
         **_record_content(pathway),
     )
-    db.session.commit()  # the journal row
-    return response
 
 
 # --- Who opened my record -------------------------------------------------------------------------
@@ -247,12 +245,10 @@ def _role_words(row: RecordRead, assigned: dict[tuple[int, int], set[str]]) -> s
 def _read_lines(rows, assigned) -> list[ReadLine]:
     lines = []
     for row in rows:
-        if row.user is not None:
-            who = row.user.display_name
-        elif row.user_id is None and row.outcome == ReadOutcome.REFUSED.value:
-            who = _("Someone who was not logged in")
-        else:
-            who = _("An account that no longer exists")
+        # (Attempts by someone not logged in are counted, not listed: `journal`.)
+        who = (
+            row.user.display_name if row.user is not None else _("An account that no longer exists")
+        )
         if row.what == "break-glass":
             words = str(BREAK_GLASS_WORDS)
         elif row.what.endswith("(team only)"):
@@ -286,6 +282,8 @@ def my_reads():
             in_mine, let_in, RecordRead.by_member == sa.true()
         )
     )
+    # This page's own reads are written once it has answered: counted here already.
+    own_count += sum(1 for row in journal.pending_reads() if row.by_member)
     total = db.session.scalar(
         sa.select(sa.func.count(RecordRead.id)).where(in_mine, let_in, not_me)
     )
@@ -298,7 +296,14 @@ def my_reads():
         .limit(READS_PAGE_SIZE)
         .offset((page - 1) * READS_PAGE_SIZE)
     ).all()
-    refused_filter = (in_mine, RecordRead.outcome == ReadOutcome.REFUSED.value, not_me)
+    # People who were logged in: always listed, whatever someone not logged in tried (those
+    # attempts are only counted, see `journal`).
+    refused_filter = (
+        in_mine,
+        RecordRead.outcome == ReadOutcome.REFUSED.value,
+        not_me,
+        RecordRead.user_id.is_not(None),
+    )
     refused_total = db.session.scalar(
         sa.select(sa.func.count(RecordRead.id)).where(*refused_filter)
     )
@@ -315,20 +320,19 @@ def my_reads():
         )
     ):
         assigned.setdefault((pathway_id, user_id), set()).add(role)
-    response = render(
+    return render(
         "integration/mine_reads.html",
         pathways=pathways,
         several=len(pathways) > 1,
         reads=_read_lines(rows, assigned),
         refused=_read_lines(refused, assigned),
         refused_total=refused_total,
+        anonymous_attempts=journal.anonymous_attempts(pathways),
         own_count=own_count,
         total=total,
         page=page,
         pages=pages,
     )
-    db.session.commit()  # the journal rows
-    return response
 
 
 # --- Asking for a correction ----------------------------------------------------------------------
@@ -356,24 +360,14 @@ def ask_correction():
     pathway = journal.load_pathway(chosen.id, ReadKind.PAGE, "correction")
     form = CorrectionForm()
     if request.method == "GET":
-        response = _correction_page(pathway, pathways, form)
-        db.session.commit()
-        return response
+        return _correction_page(pathway, pathways, form)
     if not form.validate():  # only the CSRF token can fail here
-        db.session.commit()
         abort(400)
-    try:
-        with db.session.begin_nested():  # a refusal keeps the journal row, nothing else
-            rectification.ask_rectification(acting_user(), pathway, form.text.data)
-    except DomainError as error:
-        if error.status_code == 403:
-            db.session.commit()
-            abort(403)
-        form_error(form, error)
-        response = _correction_page(pathway, pathways, form, 422)
-        db.session.commit()
-        return response
-    db.session.commit()
+    # A refusal keeps the journal row, nothing else.
+    if attempt(form, rectification.ask_rectification, acting_user(), pathway, form.text.data) is (
+        REFUSED
+    ):
+        return _correction_page(pathway, pathways, form, 422)
     flash(_("Your request is sent. Your counsellor will answer you here."), "success")
     target = url_for("integration.my_pathway")
     if pathway.id != _current(pathways).id:
@@ -399,27 +393,23 @@ def answer_request(pathway_id: int, request_id: int):
     pathway = journal.load_pathway(pathway_id, kind, "requests", need=rectification.may_answer)
     found = db.session.get(RectificationRequest, request_id)
     if found is None or found.pathway_id != pathway.id:
-        db.session.commit()  # the read is kept in the journal
-        abort(404)
+        abort(404)  # the read is kept in the journal all the same
     form = AnswerForm(prefix=answer_prefix(found.id))
     form.request_id = found.id
     if not form.validate():
         if form.csrf_token.errors:
-            db.session.commit()
             abort(400)
         return _answer_failed(pathway, form)
-    try:
-        with db.session.begin_nested():
-            rectification.answer_rectification(
-                acting_user(), found, form.status.data, form.answer.data or ""
-            )
-    except DomainError as error:
-        if error.status_code == 403:
-            db.session.commit()
-            abort(403)
-        form_error(form, error)
+    answered = attempt(
+        form,
+        rectification.answer_rectification,
+        acting_user(),
+        found,
+        form.status.data,
+        form.answer.data or "",
+    )
+    if answered is REFUSED:
         return _answer_failed(pathway, form)
-    db.session.commit()
     if is_htmx():
         return render(
             "integration/_requests.html",
@@ -431,7 +421,7 @@ def answer_request(pathway_id: int, request_id: int):
 
 
 def _answer_failed(pathway: Pathway, form: AnswerForm):
-    response = render(
+    return render(
         "integration/_requests.html",
         fragment="integration/_requests.html",
         status=422,
@@ -440,5 +430,3 @@ def _answer_failed(pathway: Pathway, form: AnswerForm):
         record_url=record_url(pathway.id),
         **rectification.requests_context(acting_user(), pathway, failed=form),
     )
-    db.session.commit()  # the journal row
-    return response

@@ -13,8 +13,8 @@ from flask_login import current_user
 from portal.core import audit
 from portal.core.db import local_today
 from portal.core.htmx import render
+from portal.core.lifecycle import write_after
 from portal.core.viewhelpers import acting_user, whole_number
-from portal.extensions import db
 from portal.integration import bp, policies
 from portal.integration import reports as figures
 from portal.integration.charts import bar_chart, display
@@ -150,14 +150,17 @@ def reports_csv():
     writer.writerow(("figure", "group", "value"))
     for row in _csv_rows(report):
         writer.writerow([_safe(cell) for cell in row])
-    audit.record(
-        acting_user(),
-        "integration.export_reports",
-        "Integration report exported to CSV",
-        year=year,
-        team_filter=team is not None,
+    user = acting_user()
+    # The audit entry is written once the file is ready, in a short write of its own.
+    write_after(
+        lambda: audit.record(
+            user,
+            "integration.export_reports",
+            "Integration report exported to CSV",
+            year=year,
+            team_filter=team is not None,
+        )
     )
-    db.session.commit()  # the audit entry
     response = make_response(("\ufeff" + out.getvalue()).encode("utf-8"))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     name = f"integration-report-{year or 'all'}.csv"

@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from portal.core.errors import DomainError, NotAllowed
 from portal.core.htmx import render
-from portal.core.viewhelpers import acting_user, form_error
+from portal.core.lifecycle import REFUSED, attempt
+from portal.core.viewhelpers import acting_user
 from portal.extensions import db
 from portal.integration import bp, policies, settings
 from portal.integration.forms_content import NewOutcomeForm, OutcomeForm, SkillForm
@@ -33,14 +33,23 @@ def outcome_prefix(outcome_id: int) -> str:
     return f"outcome-{outcome_id}"
 
 
-def _refused(form, error: DomainError) -> None:
-    db.session.rollback()
-    if isinstance(error, NotAllowed):
-        abort(403)
-    if form is None:
-        flash(str(error.message), "error")
-    else:
-        form_error(form, error)
+class _Buttons:
+    """Stands for a form on the buttons that have none (use, delete): a refusal is said in a
+    message above the list instead of beside a field."""
+
+    def __init__(self):
+        self.form_errors: list[str] = []
+
+
+def _pressed(service, *args) -> bool:
+    """`attempt` the service of a button: True when done; else its refusal is flashed and
+    nothing of the call is kept (the list comes back)."""
+    buttons = _Buttons()
+    if attempt(buttons, service, *args) is REFUSED:
+        for message in buttons.form_errors:
+            flash(message, "error")
+        return False
+    return True
 
 
 # --- Skills --------------------------------------------------------------------------------------
@@ -81,12 +90,13 @@ def add_skill():
     form = SkillForm()
     if not form.validate():
         return _skills_page(422, new_form=form)
-    try:
-        settings.add_skill(user, form.area.data, form.name.data, form.description.data)
-    except DomainError as error:
-        _refused(form, error)
+    if (
+        attempt(
+            form, settings.add_skill, user, form.area.data, form.name.data, form.description.data
+        )
+        is REFUSED
+    ):
         return _skills_page(422, new_form=form)
-    db.session.commit()
     flash(_("The skill is added."), "success")
     return redirect(url_for("integration.list_skills"), 303)
 
@@ -98,12 +108,19 @@ def edit_skill(skill_id: int):
     form = SkillForm(prefix=skill_prefix(skill.id))
     if not form.validate():
         return _skills_page(422, row_forms={skill.id: form})
-    try:
-        settings.edit_skill(user, skill, form.area.data, form.name.data, form.description.data)
-    except DomainError as error:
-        _refused(form, error)
+    if (
+        attempt(
+            form,
+            settings.edit_skill,
+            user,
+            skill,
+            form.area.data,
+            form.name.data,
+            form.description.data,
+        )
+        is REFUSED
+    ):
         return _skills_page(422, row_forms={skill_id: form})
-    db.session.commit()
     flash(_("The skill is changed."), "success")
     return redirect(url_for("integration.list_skills"), 303)
 
@@ -116,7 +133,6 @@ def move_skill(skill_id: int):
     if direction not in settings.DIRECTIONS:
         abort(400)
     settings.move_skill(user, skill, direction)
-    db.session.commit()
     return redirect(url_for("integration.list_skills", _anchor=f"skill-{skill_id}"), 303)
 
 
@@ -127,12 +143,8 @@ def toggle_skill(skill_id: int):
     active = request.form.get("active", "")
     if active not in ("0", "1"):
         abort(400)
-    try:
-        settings.set_skill_active(user, skill, active == "1")
-    except DomainError as error:
-        _refused(None, error)
+    if not _pressed(settings.set_skill_active, user, skill, active == "1"):
         return redirect(url_for("integration.list_skills"), 303)
-    db.session.commit()
     flash(
         _("The skill is in use again.") if active == "1" else _("The skill is no longer used."),
         "success",
@@ -144,12 +156,8 @@ def toggle_skill(skill_id: int):
 def delete_skill(skill_id: int):
     user = _configurer()
     skill = _skill(skill_id)
-    try:
-        settings.delete_skill(user, skill)
-    except DomainError as error:
-        _refused(None, error)
+    if not _pressed(settings.delete_skill, user, skill):
         return redirect(url_for("integration.list_skills"), 303)
-    db.session.commit()
     flash(_("The skill is deleted."), "success")
     return redirect(url_for("integration.list_skills"), 303)
 
@@ -198,12 +206,8 @@ def add_outcome():
     form = NewOutcomeForm()
     if not form.validate():
         return _outcomes_page(422, new_form=form)
-    try:
-        settings.add_outcome(user, form.name.data, form.positive.data)
-    except DomainError as error:
-        _refused(form, error)
+    if attempt(form, settings.add_outcome, user, form.name.data, form.positive.data) is REFUSED:
         return _outcomes_page(422, new_form=form)
-    db.session.commit()
     flash(_("The outcome is added."), "success")
     return redirect(url_for("integration.list_outcomes"), 303)
 
@@ -215,12 +219,11 @@ def edit_outcome(outcome_id: int):
     form = OutcomeForm(prefix=outcome_prefix(outcome.id))
     if not form.validate():
         return _outcomes_page(422, row_forms={outcome.id: form})
-    try:
-        settings.edit_outcome(user, outcome, form.name.data, form.positive.data)
-    except DomainError as error:
-        _refused(form, error)
+    if (
+        attempt(form, settings.edit_outcome, user, outcome, form.name.data, form.positive.data)
+        is REFUSED
+    ):
         return _outcomes_page(422, row_forms={outcome_id: form})
-    db.session.commit()
     flash(_("The outcome is changed."), "success")
     return redirect(url_for("integration.list_outcomes"), 303)
 
@@ -233,7 +236,6 @@ def move_outcome(outcome_id: int):
     if direction not in settings.DIRECTIONS:
         abort(400)
     settings.move_outcome(user, outcome, direction)
-    db.session.commit()
     return redirect(url_for("integration.list_outcomes", _anchor=f"outcome-{outcome_id}"), 303)
 
 
@@ -244,12 +246,8 @@ def toggle_outcome(outcome_id: int):
     active = request.form.get("active", "")
     if active not in ("0", "1"):
         abort(400)
-    try:
-        settings.set_outcome_active(user, outcome, active == "1")
-    except DomainError as error:
-        _refused(None, error)
+    if not _pressed(settings.set_outcome_active, user, outcome, active == "1"):
         return redirect(url_for("integration.list_outcomes"), 303)
-    db.session.commit()
     flash(
         _("The outcome is offered again.")
         if active == "1"

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from portal.core.db import local_today
 from portal.extensions import db
 from portal.integration.models import (
+    AnonymousAttempts,
     Assignment,
     Eligibility,
     Pathway,
@@ -55,6 +56,13 @@ def reads(pathway_id=None, outcome_=None) -> list[RecordRead]:
     if outcome_ is not None:
         query = query.where(RecordRead.outcome == outcome_.value)
     return list(db.session.scalars(query))
+
+
+def anonymous_attempts(pathway_id: int) -> int:
+    counted = sa.select(sa.func.sum(AnonymousAttempts.attempts)).where(
+        AnonymousAttempts.pathway_id == pathway_id
+    )
+    return db.session.scalar(counted) or 0
 
 
 def post(client, url, headers=None, **data):
@@ -143,9 +151,14 @@ def test_outsiders_get_404_and_are_journaled(client, world, who):
             assert "Lovelace" not in body and "Kitchen" not in body
             attempts += 1
     refused = reads(pathway_id, ReadOutcome.REFUSED)
+    if user is None:
+        # Someone not logged in is counted per record and day, not journaled one by one.
+        assert reads(pathway_id) == []
+        assert anonymous_attempts(pathway_id) == attempts
+        return
     assert len(refused) == attempts
     assert len(reads(pathway_id)) == attempts  # nothing else journaled
-    assert all(r.user_id == (user.id if user else None) for r in refused)
+    assert all(r.user_id == user.id for r in refused)
 
 
 def test_an_unknown_record_is_404_and_journaled(client, world):
@@ -586,6 +599,9 @@ def test_the_list_is_404_for_others(client, world, who):
     assert client.get("/integration/").status_code == 404
     assert client.get("/integration/new").status_code == 404
     rows = reads()
+    if user is None:  # someone not logged in: nothing journaled, no record to count it on
+        assert rows == [] and anonymous_attempts(world["pathway"].id) == 0
+        return
     assert [(r.pathway_id, r.outcome) for r in rows] == [(None, "refused"), (None, "refused")]
 
 
