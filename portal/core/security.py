@@ -482,8 +482,9 @@ def permission_matrix(types: Iterable[type[Securable]] | None = None) -> str:
     for permission, roles in SITE_PERMISSIONS.items():
         lines.append(f"    {permission.value:<22} {', '.join(sorted(str(r) for r in roles))}")
     lines.append("# dynamic roles (computed by each item for each person)")
+    width = max(len(role.value) for role in DYNAMIC_ROLE_MEANINGS)
     for role, meaning in DYNAMIC_ROLE_MEANINGS.items():
-        lines.append(f"    {role.value:<38} {meaning}")
+        lines.append(f"    {role.value:<{width}} {meaning}")
     return "\n".join(lines) + "\n"
 
 
