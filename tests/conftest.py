@@ -45,6 +45,7 @@ from flask.testing import FlaskClient
 
 from portal import create_app
 from portal.extensions import db as _db
+from tests.clock import story_day  # noqa: F401  (a fixture: the day of the fixed-date stories)
 from tests.factories import PASSWORD, make_user
 
 POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))

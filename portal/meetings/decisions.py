@@ -182,7 +182,10 @@ def record_poll_decision(actor, poll) -> Decision | None:
         from portal.proposals.models import Proposal
 
         proposal_id = db.session.scalar(sa.select(Proposal.id).where(Proposal.id == key_id))
-    decided = _local_date(poll.closed_at) if poll.closed_at else local_today()
+    if item is not None:  # decided at the meeting: of its day, even when counted after midnight
+        decided = _local_date(item.meeting.starts_at)
+    else:
+        decided = _local_date(poll.closed_at) if poll.closed_at else local_today()
     return record_decision(
         actor,
         poll.body,

@@ -196,9 +196,6 @@ def _general_assembly(chair: User, secretary: User, ga: Body) -> tuple[Meeting, 
         voting.close_poll(chair, poll)
         poll.opened_at = meeting.starts_at + timedelta(minutes=20 * len(polls) + 10)
         poll.closed_at = poll.opened_at + timedelta(minutes=5)
-        # Counting put the vote in the register, dated today: it was decided at the assembly.
-        for decision in db.session.scalars(sa.select(Decision).where(Decision.poll_id == poll.id)):
-            decision.decided_on = GA_DAY
         polls.append(poll)
     for item in (council, meal):
         session.set_current_item(chair, meeting, item)

@@ -52,6 +52,10 @@ from tests.factories_members import (
 from tests.factories_voting import make_poll, vote
 
 # Columns holding codes from a fixed list (not free text).
+# `fill_record` tells its story with fixed dates (a pathway ended in March 2027, the next one
+# starting in June 2027): the tests run on the day it was written.
+pytestmark = pytest.mark.usefixtures("story_day")
+
 CODED = {"contract_type", "criterion", "kind", "role", "status", "what", "outcome"}
 # Free text kept after anonymisation on purpose (a workshop's name, for reports by team).
 KEPT_TEXT = {("pathways", "team")}
