@@ -14,8 +14,9 @@ transaction rolled back). The journal holds no content of the record.
 
 Attempts by someone not logged in are not journaled one by one (anyone can send them, and a
 flood of them would push the team's real attempts out of the member's view): they are counted,
-per record and day, in `AnonymousAttempts`; beyond `ANONYMOUS_COUNTED` a day nothing more is
-written, so a flood costs a few writes only.
+per record and day, in `AnonymousAttempts`. That is their throttle too: beyond
+`ANONYMOUS_COUNTED` on one record in a day nothing more is written (the count stays there), so
+a flood costs at most that many short writes per record and day, and answers 404 as before.
 
 The one exception to "the lifecycle commits": `write_first` commits the journal rows (and the
 audit entry) of an export a member downloads before the export is built, because the file holds
