@@ -14,6 +14,7 @@ from portal.core.audit import AuditEntry
 from portal.core.db import utcnow
 from portal.core.htmx import render
 from portal.core.i18n import available_languages
+from portal.core.paging import paginate
 from portal.core.search import search as run_search
 from portal.core.security import Permission, require
 from portal.core.urls import safe_next
@@ -103,20 +104,15 @@ def audit_log():
             AuditEntry.created_at
             < datetime.combine(until + timedelta(days=1), time(), tzinfo=utcnow().tzinfo)
         )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    pages = max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1)
-    page = min(int_arg("page"), pages)
-    entries = db.session.scalars(
-        query.order_by(AuditEntry.id.desc())
-        .limit(AUDIT_PAGE_SIZE)
-        .offset((page - 1) * AUDIT_PAGE_SIZE)
-    ).all()
+    shown = paginate(query, int_arg("page"), AUDIT_PAGE_SIZE, AuditEntry.id.desc())
+    entries, total, page, pages = shown.items, shown.total, shown.number, shown.pages
     actions = db.session.scalars(
         sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action)
     ).all()
     return render(
         "home/audit.html",
         fragment="home/_audit_results.html",
+        status=422 if problems else 200,  # a filter not used: said, with what it could find
         entries=entries,
         total=total,
         page=page,
