@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(integration_bp)
     register_error_handlers(app)
+    _connect_domains()
 
     from portal import demo  # noqa: F401  (adds `flask portal demo`)
 
@@ -122,3 +123,23 @@ def _register_blueprints(app: Flask) -> None:
     app.cli.add_command(members_cli)
     app.cli.add_command(polls_cli)
     app.cli.add_command(integration_cli)
+
+
+# The domains that listen to others' signals or register with the core's registries
+# (participation sources, parts of a person's data export, report figures): in order, each
+# after the domains it depends on. Adding a domain adds its name here.
+CONNECTED_DOMAINS = ("members", "voting", "proposals", "meetings")
+
+
+def _connect_domains() -> None:
+    """Import each domain's `signals` (its receivers connect) and `contributions` (it registers
+    with the core), so both are in place before the first request or command."""
+    import importlib
+
+    for name in CONNECTED_DOMAINS:
+        for module in ("signals", "contributions"):
+            try:
+                importlib.import_module(f"portal.{name}.{module}")
+            except ModuleNotFoundError as error:
+                if error.name != f"portal.{name}.{module}":
+                    raise

@@ -20,7 +20,8 @@ from portal.extensions import db
 from portal.integration.demo import load_demo_integration
 from portal.meetings.demo import load_demo_meetings
 from portal.members.demo import load_demo_register
-from portal.voting.demo import load_demo_votes
+from portal.proposals.demo import load_demo_proposals
+from portal.voting.demo import load_demo_room_votes, load_demo_votes
 
 DEMO_PASSWORD = "wise-demo-2026"  # noqa: S105 - printed on purpose: it is demo data
 
@@ -107,7 +108,11 @@ def demo_command(if_empty: bool) -> None:
         admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
         pages = load_demo_pages(admin) if admin is not None else 0
         register = load_demo_register()
+        # In this order (the polls' numbers and dates follow it): a poll, the proposals and
+        # their votes, then the polls counted in the room and the practice poll.
         votes = load_demo_votes()
+        votes += load_demo_proposals()
+        votes += load_demo_room_votes()
         meetings = load_demo_meetings()
         integration = load_demo_integration()
         db.session.commit()

@@ -27,7 +27,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -36,13 +35,12 @@ from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import aliased
 
-from portal.accounts.models import LoginAttempt, Role, User
+from portal.accounts.models import Role, User
 from portal.core import audit
-from portal.core.audit import AuditEntry
 from portal.core.db import local_today
 from portal.core.errors import DomainError, NotAllowed
+from portal.core.registries import EXPORT_PARTS, export_sections, jsonable
 from portal.extensions import db
 from portal.integration import journal, policies
 from portal.integration.models import (
@@ -73,22 +71,9 @@ from portal.integration.models import (
     SupportAction,
     TeamRole,
 )
-from portal.meetings.models import Attendance, Meeting, SpeakingRequest
-from portal.members.forms import LANGUAGE_TITLES
-from portal.members.models import POSITION_TITLES, Body, Mandate, Member, MembershipEvent
-from portal.members.workflow import MEMBERSHIP_WORKFLOW
-from portal.proposals.models import (
-    Proposal,
-    ProposalAmendment,
-    ProposalComment,
-    ProposalSupport,
-)
-from portal.voting.models import Participation, Poll, Proxy
+from portal.members.models import Member
 
 FORMAT_VERSION = 1
-
-# Register columns that are the portal's own machinery, not data about the person.
-MEMBER_INTERNAL = {"security_path", "user_id", "category_id"}
 
 # The integration tables under a pathway, in the order they are exported: (key, model).
 PATHWAY_PARTS: list[tuple[str, type]] = [
@@ -102,15 +87,6 @@ PATHWAY_PARTS: list[tuple[str, type]] = [
     ("rectification_requests", RectificationRequest),
 ]
 PATHWAY_PARTS_BY_MODEL = {model: key for key, model in PATHWAY_PARTS}
-
-
-def jsonable(value: Any) -> Any:
-    """A column value as JSON data: dates and times in ISO 8601, decimals as text."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
 
 
 def fk_key(column: sa.Column) -> str:
@@ -249,264 +225,10 @@ def _read_row(read: RecordRead, names: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- Membership and participation ---------------------------------------------------------------
-
-
-def _member_part(member: Member) -> dict[str, Any]:
-    out = {
-        c.name: jsonable(getattr(member, c.key))
-        for c in Member.__table__.columns
-        if c.name not in MEMBER_INTERNAL
-    }
-    out["college"] = member.category.title if member.category else None
-    return out
-
-
-def _account_part(member: Member) -> dict[str, Any] | None:
-    user = db.session.get(User, member.user_id) if member.user_id else None
-    if user is None:
-        return None
-    return {
-        "username": user.username,
-        "display_name": user.display_name,
-        "email": user.email,
-        "language": user.locale,
-        "active": user.active,
-        "roles": sorted(str(role.value) for role in user.roles),
-        "created_at": jsonable(user.created_at),
-        "password_changed_at": jsonable(user.password_changed_at),
-        "last_login_at": jsonable(user.last_login_at),
-    }
-
-
-def _login_attempts(member: Member) -> list[dict[str, Any]]:
-    """The tries to log in to the member's account (attempts are kept by username)."""
-    user = db.session.get(User, member.user_id) if member.user_id else None
-    if user is None:
-        return []
-    rows = db.session.scalars(
-        sa.select(LoginAttempt)
-        .where(LoginAttempt.username == user.username)
-        .order_by(LoginAttempt.created_at, LoginAttempt.id)
-    ).all()
-    return [
-        {
-            "attempted_at": jsonable(row.created_at),
-            "succeeded": row.succeeded,
-            "ip_address": row.ip_address,
-        }
-        for row in rows
-    ]
-
-
-def _logged_actions(member: Member) -> list[dict[str, Any]]:
-    """What the audit log kept of the member's own actions: when, which action, from where.
-
-    Not the summaries and details (they may name other people), nor other people's actions."""
-    if member.user_id is None:
-        return []
-    rows = db.session.execute(
-        sa.select(AuditEntry.created_at, AuditEntry.action, AuditEntry.ip_address)
-        .where(AuditEntry.actor_id == member.user_id)
-        .order_by(AuditEntry.id)
-    ).all()
-    return [
-        {"done_at": jsonable(at), "action": action, "ip_address": ip} for at, action, ip in rows
-    ]
-
-
-def _membership_events(member: Member) -> list[dict[str, Any]]:
-    rows = db.session.scalars(
-        sa.select(MembershipEvent)
-        .where(MembershipEvent.member_id == member.id)
-        .order_by(MembershipEvent.effective_on, MembershipEvent.id)
-    ).all()
-    return [
-        {
-            "kind": event.kind,
-            "transition": event.transition,
-            "effective_on": jsonable(event.effective_on),
-            "state": event.state,
-            "college": event.category.title if event.category else None,
-            "reason": event.reason,
-            "recorded_at": jsonable(event.recorded_at),
-        }
-        for event in rows
-    ]
-
-
-def _mandates(member: Member) -> list[dict[str, Any]]:
-    rows = db.session.scalars(
-        sa.select(Mandate)
-        .join(Body, Body.id == Mandate.body_id)
-        .where(Mandate.member_id == member.id)
-        .order_by(Mandate.starts_on, Mandate.id)
-    ).all()
-    return [
-        {
-            "body": mandate.body.title,
-            "position": mandate.position,
-            "starts_on": jsonable(mandate.starts_on),
-            "ends_on": jsonable(mandate.ends_on),
-            "note": mandate.note,
-        }
-        for mandate in rows
-    ]
-
-
-def _meetings(member: Member) -> tuple[list, list]:
-    holder = aliased(Member)
-    rows = db.session.execute(
-        sa.select(
-            Attendance, Meeting.title, Meeting.starts_at, holder.given_name, holder.family_name
-        )
-        .join(Meeting, Meeting.id == Attendance.meeting_id)
-        .outerjoin(holder, holder.id == Attendance.proxy_holder_id)
-        .where(Attendance.member_id == member.id)
-        .order_by(Meeting.starts_at, Attendance.id)
-    ).all()
-    attendance = [
-        {
-            "meeting": title,
-            "starts_at": jsonable(starts_at),
-            "status": row.status,
-            "represented_by": f"{given} {family}".strip() if given is not None else None,
-            "arrived_at": jsonable(row.arrived_at),
-            "left_at": jsonable(row.left_at),
-            "self_checked_in": row.self_checked_in,
-        }
-        for row, title, starts_at, given, family in rows
-    ]
-    speaking = [
-        {"meeting": title, "requested_at": jsonable(requested_at), "withdrawn": withdrawn}
-        for title, requested_at, withdrawn in db.session.execute(
-            sa.select(Meeting.title, SpeakingRequest.requested_at, SpeakingRequest.withdrawn)
-            .join(Meeting, Meeting.id == SpeakingRequest.meeting_id)
-            .where(SpeakingRequest.member_id == member.id)
-            .order_by(SpeakingRequest.requested_at)
-        )
-    ]
-    return attendance, speaking
-
-
-def _polls(member: Member) -> list[dict[str, Any]]:
-    # Title, date, how the vote was cast and who cast it or helped: never the choice, not even
-    # for named polls.
-    rows = db.session.execute(
-        sa.select(
-            Poll.title,
-            Participation.created_at,
-            Participation.mode,
-            Participation.cast_by_id,
-            Participation.assisted_by_id,
-        )
-        .join(Poll, Poll.id == Participation.poll_id)
-        .where(Participation.member_id == member.id)
-        .order_by(Participation.created_at, Participation.id)
-    ).all()
-    names = _user_names({r.cast_by_id for r in rows} | {r.assisted_by_id for r in rows})
-    return [
-        {
-            "poll": row.title,
-            "voted_at": jsonable(row.created_at),
-            "mode": row.mode,
-            "cast_by": names.get(row.cast_by_id) if row.cast_by_id else None,
-            "assisted_by": names.get(row.assisted_by_id) if row.assisted_by_id else None,
-        }
-        for row in rows
-    ]
-
-
-def _proxies(member: Member) -> tuple[list, list]:
-    other = aliased(Member)
-
-    def listing(mine, theirs) -> list[dict[str, Any]]:
-        rows = db.session.execute(
-            sa.select(Proxy, Poll.title, other.given_name, other.family_name)
-            .join(Poll, Poll.id == Proxy.poll_id)
-            .join(other, other.id == theirs)
-            .where(mine == member.id)
-            .order_by(Proxy.created_at, Proxy.id)
-        ).all()
-        return [
-            {
-                "poll": title,
-                "person": f"{given} {family}".strip(),
-                "created_at": jsonable(proxy.created_at),
-                "revoked_at": jsonable(proxy.revoked_at),
-                "used_at": jsonable(proxy.used_at),
-            }
-            for proxy, title, given, family in rows
-        ]
-
-    return (
-        listing(Proxy.principal_id, Proxy.holder_id),
-        listing(Proxy.holder_id, Proxy.principal_id),
-    )
-
-
-def _proposals(member: Member) -> dict[str, list]:
-    supports = [
-        {"proposal": title, "created_at": jsonable(at)}
-        for title, at in db.session.execute(
-            sa.select(Proposal.title, ProposalSupport.created_at)
-            .join(Proposal, Proposal.id == ProposalSupport.proposal_id)
-            .where(ProposalSupport.member_id == member.id)
-            .order_by(ProposalSupport.created_at)
-        )
-    ]
-    if member.user_id is None:
-        return {"proposals": [], "supports": supports, "comments": [], "amendments": []}
-    owned = [
-        {
-            "title": p.title,
-            "summary": p.summary,
-            "state": p.state,
-            "created_at": jsonable(p.created_at),
-        }
-        for p in db.session.scalars(
-            sa.select(Proposal).where(Proposal.owner_id == member.user_id).order_by(Proposal.id)
-        )
-    ]
-    comments = [
-        {
-            "proposal": title,
-            "text": c.text,
-            "created_at": jsonable(c.created_at),
-            "edited_at": jsonable(c.edited_at),
-            "hidden_at": jsonable(c.hidden_at),
-            "hidden_reason": c.hidden_reason,
-        }
-        for c, title in db.session.execute(
-            sa.select(ProposalComment, Proposal.title)
-            .join(Proposal, Proposal.id == ProposalComment.proposal_id)
-            .where(ProposalComment.author_id == member.user_id)
-            .order_by(ProposalComment.id)
-        )
-    ]
-    amendments = [
-        {
-            "proposal": title,
-            "field": a.field,
-            "text": a.text,
-            "reason": a.reason,
-            "state": a.state,
-            "created_at": jsonable(a.created_at),
-            "decided_at": jsonable(a.decided_at),
-            "decision_comment": a.decision_comment,
-        }
-        for a, title in db.session.execute(
-            sa.select(ProposalAmendment, Proposal.title)
-            .join(Proposal, Proposal.id == ProposalAmendment.proposal_id)
-            .where(ProposalAmendment.author_id == member.user_id)
-            .order_by(ProposalAmendment.id)
-        )
-    ]
-    return {
-        "proposals": owned,
-        "supports": supports,
-        "comments": comments,
-        "amendments": amendments,
-    }
+# Each domain registers its own part with the core (`portal/<domain>/contributions.py`): the
+# register, the account, its logins and logged actions, membership events and positions
+# (members); attendance and requests to speak (meetings); votes taken part in, never a choice,
+# and proxies (voting); proposals, supports, comments and changes proposed (proposals).
 
 
 def member_export(
@@ -519,25 +241,14 @@ def member_export(
     """Everything the portal holds about `member`, as JSON-able data with plain keys
     (`with_pathways=False`: without the integration records, for an administrator;
     `only_pathways`: only these records, for a counsellor who may read no others)."""
-    attendance, speaking = _meetings(member)
-    given, held = _proxies(member)
-    return {
+    data: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "exported_on": jsonable(today or local_today()),
-        "member": _member_part(member),
-        "account": _account_part(member),
-        "login_attempts": _login_attempts(member),
-        "logged_actions": _logged_actions(member),
-        "membership_events": _membership_events(member),
-        "mandates": _mandates(member),
-        "meetings": attendance,
-        "speaking_requests": speaking,
-        "polls": _polls(member),
-        "proxies_given": given,
-        "proxies_held": held,
-        **_proposals(member),
-        "pathways": _pathways_part(member, only_pathways) if with_pathways else [],
     }
+    for part in EXPORT_PARTS:  # in their order: the register first
+        data.update(part.build(member))
+    data["pathways"] = _pathways_part(member, only_pathways) if with_pathways else []
+    return data
 
 
 # --- The printed version ------------------------------------------------------------------------
@@ -653,13 +364,6 @@ LABELS = {
     "assisted_by": _l("Helped by"),
 }
 
-# How a vote was cast (voting.models.CastMode), in plain words.
-MODE_TITLES = {
-    "self": _l("By yourself"),
-    "proxy": _l("By the person who had your proxy"),
-    "assisted": _l("By yourself, with help"),
-}
-
 # The journal's codes in plain words.
 READ_KIND_TITLES = {
     ReadKind.PAGE: _l("Page"),
@@ -750,16 +454,18 @@ def _facts(
 
 
 def _register_titles() -> dict[str, dict]:
-    states = {name: state.title for name, state in MEMBERSHIP_WORKFLOW.states.items()}
-    steps = {name: t.title for name, t in MEMBERSHIP_WORKFLOW.transitions.items()}
-    return {
-        "state": states,
-        "transition": steps,
-        "position": POSITION_TITLES,
-        "preferred_language": LANGUAGE_TITLES,
-        "language": LANGUAGE_TITLES,
-        "mode": MODE_TITLES,
-    }
+    """The codes shown by their title, by key, as the domains' export parts register them."""
+    titles: dict[str, dict] = {}
+    for part in EXPORT_PARTS:
+        titles.update(part.code_titles())
+    return titles
+
+
+def _part_labels() -> dict[str, Any]:
+    labels: dict[str, Any] = {}
+    for part in EXPORT_PARTS:
+        labels.update(part.labels)
+    return labels
 
 
 def _printable_read(row: dict[str, Any]) -> dict[str, Any]:
@@ -798,28 +504,17 @@ def pathway_data(member: Member, pathway_id: int) -> dict[str, Any] | None:
 def printable(data: dict[str, Any]) -> dict[str, Any]:
     """The export as headings and (label, text) facts, for the PDF."""
     register = _register_titles()
-    plain_sections = [
-        ("membership_events", _l("Your membership")),
-        ("mandates", _l("Your positions")),
-        ("meetings", _l("Meetings")),
-        ("speaking_requests", _l("Asking to speak in meetings")),
-        ("login_attempts", _l("Times you tried to log in")),
-        ("logged_actions", _l("What you did on the portal")),
-        ("polls", _l("Votes you took part in")),
-        ("proxies_given", _l("People you asked to vote for you")),
-        ("proxies_held", _l("People who asked you to vote for them")),
-        ("proposals", _l("Your proposals")),
-        ("supports", _l("Proposals you supported")),
-        ("comments", _l("Your comments")),
-        ("amendments", _l("Changes you proposed")),
-    ]
+    labels = _part_labels()
     pathways = [printable_pathway(pathway) for pathway in data["pathways"]]
     return {
-        "member": _facts(data["member"], register),
-        "account": _facts(data["account"], register) if data["account"] else None,
+        "member": _facts(data["member"], register, labels),
+        "account": _facts(data["account"], register, labels) if data["account"] else None,
         "sections": [
-            {"heading": heading, "items": [_facts(row, register) for row in data[key]]}
-            for key, heading in plain_sections
+            {
+                "heading": section.heading,
+                "items": [_facts(row, register, labels) for row in data[section.key]],
+            }
+            for section in export_sections()
         ],
         "pathways": pathways,
     }

@@ -41,6 +41,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 
 from portal.core.db import local_today
+from portal.core.registries import REPORT_RATES
 from portal.extensions import db
 from portal.integration.models import (
     ExitOutcome,
@@ -50,6 +51,9 @@ from portal.integration.models import (
 )
 
 MIN_GROUP = 5
+# The participation rates the report publishes (fields of `Report`), each computed from the rate
+# of that name a domain registers with the core (`REPORT_RATES`).
+RATE_CELLS = ("meeting_rate", "poll_rate")
 SERIES_YEARS = 5
 OTHER_TEAMS = "\u2063other"  # the folded row's key ("Other teams"): starts with an invisible mark
 DAYS_PER_MONTH = 365.25 / 12
@@ -166,6 +170,8 @@ class Report:
     skills_progress: Cell  # the share of those whose latest level is above the first
     skills_gain: Cell  # the average gain in levels (per skill assessed at least twice)
     members: Cell  # linked members of the active pathways (participation's group)
+    # The participation rates (the domains' `REPORT_RATES`: meetings, polls); the report
+    # publishes those named in RATE_CELLS.
     meeting_rate: Cell
     poll_rate: Cell
     teams: list[TeamRow] = field(default_factory=list)
@@ -452,40 +458,30 @@ NO_SKILLS = _skill_cells(
 )
 
 
-def _participation(first, last, team) -> tuple[Cell, Cell, Cell]:
-    """Members of the pathways active in the period (linked ones only) who were present at a
-    meeting, and who took part in a poll (practice polls aside), during the period."""
-    from portal.meetings.models import Attendance, AttendanceStatus, Meeting
-    from portal.voting.models import Participation, Poll
-
+def _participation(first, last, team) -> tuple[Cell, dict[str, Cell]]:
+    """Members of the pathways active in the period (linked ones only), and for each rate the
+    domains register with the core (`REPORT_RATES`: present at a meeting, took part in a poll,
+    practice polls aside) the share of them who took part during the period."""
     since, until = _moment_bounds(first.year if first else None)
-    attended = (
-        sa.select(Attendance.member_id)
-        .join(Meeting, Meeting.id == Attendance.meeting_id)
-        .where(Attendance.status == AttendanceStatus.PRESENT.value)
-    )
-    voted = (
-        sa.select(Participation.member_id)
-        .join(Poll, Poll.id == Participation.poll_id)
-        .where(Poll.practice.is_(False))
-    )
-    if since is not None:
-        attended = attended.where(Meeting.starts_at >= since, Meeting.starts_at < until)
-        voted = voted.where(Participation.created_at >= since, Participation.created_at < until)
     members = (
         sa.select(Pathway.member_id.label("member_id"))
         .where(Pathway.member_id.is_not(None), _active_clause(first, last), _team_clause(team))
         .distinct()
         .subquery()
     )
+    rates = list(REPORT_RATES)
     row = db.session.execute(
         sa.select(
             sa.func.count().label("n"),
-            _sum_if(members.c.member_id.in_(attended)).label("met"),
-            _sum_if(members.c.member_id.in_(voted)).label("voted"),
+            *(
+                _sum_if(members.c.member_id.in_(rate.took_part(since, until))).label(f"r{i}")
+                for i, rate in enumerate(rates)
+            ),
         ).select_from(members)
     ).one()
-    return count_cell(row.n, row.n), rate_cell(row.met, row.n), rate_cell(row.voted, row.n)
+    return count_cell(row.n, row.n), {
+        rate.name: rate_cell(row[i + 1], row.n) for i, rate in enumerate(rates)
+    }
 
 
 def _series(end_year: int, team: str | None) -> list[YearRow]:
@@ -592,8 +588,7 @@ MAIN_CELLS = (
     "skills_progress",
     "skills_gain",
     "members",
-    "meeting_rate",
-    "poll_rate",
+    *RATE_CELLS,
 )
 TEAM_CELLS = ("active", "entries", "exits", "positive_rate", "support_hours")
 
@@ -607,7 +602,7 @@ def _figures(year: int | None, team: str | Others | None, skills=None) -> Report
     (support,) = _support_figures(first, last, team)
     hours = support.minutes / 60
     skills_assessed, skills_progress, skills_gain = skills or _skills(first, last, team)
-    members, meeting_rate, poll_rate = _participation(first, last, team)
+    members, rates = _participation(first, last, team)
     support_hours = count_cell(hours, support.people, "hours")
     return Report(
         year=year,
@@ -626,8 +621,7 @@ def _figures(year: int | None, team: str | Others | None, skills=None) -> Report
         skills_progress=skills_progress,
         skills_gain=skills_gain,
         members=members,
-        meeting_rate=meeting_rate,
-        poll_rate=poll_rate,
+        **{name: rates.get(name, Cell(0, 0)) for name in RATE_CELLS},
         teams=_team_rows(first, last) if team is None else [],
         series=_series(year or local_today().year, team),
     )
@@ -713,8 +707,7 @@ def _consistent(r: Report) -> Report:
         changed["skills_progress"] = _hidden(r.skills_progress)
         changed["skills_gain"] = _hidden(r.skills_gain)
     if r.members.suppressed:
-        changed["meeting_rate"] = _hidden(r.meeting_rate)
-        changed["poll_rate"] = _hidden(r.poll_rate)
+        changed.update({name: _hidden(getattr(r, name)) for name in RATE_CELLS})
     return replace(r, **changed)
 
 
@@ -763,8 +756,7 @@ WHOLE_GROUP_CELLS = (
     "skills_progress",
     "skills_gain",
     "members",
-    "meeting_rate",
-    "poll_rate",
+    *RATE_CELLS,
 )
 
 

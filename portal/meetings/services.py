@@ -46,8 +46,9 @@ from portal.meetings.models import (
 )
 from portal.meetings.workflow import MEETING_SERVICE_STEPS
 from portal.members import bodies as body_services
+from portal.members.lookup import member_of
 from portal.members.models import Body, BodyKind, Member
-from portal.voting.services import RECEIPT_ALPHABET, member_of
+from portal.voting.services import RECEIPT_ALPHABET
 
 MAX_TITLE, MAX_PLACE, MAX_LINK, MAX_DESCRIPTION, MAX_REASON = 200, 300, 500, 20_000, 1000
 CHECK_IN_LENGTH = 6

@@ -24,6 +24,7 @@ from portal.core.errors import DomainError, NotAllowed
 from portal.core.security import Permission, can
 from portal.core.workflow import apply_transition
 from portal.extensions import db
+from portal.members import lookup, signals
 from portal.members.models import (
     EventKind,
     Mandate,
@@ -345,6 +346,8 @@ def change_membership(
         actor, member, EventKind.TRANSITION, effective_on, reason.strip(), transition=transition
     )
     db.session.flush()
+    if member.state == "ended":  # synchronous: the receivers write in this transaction
+        signals.member_left.send(member, actor=actor, effective_on=effective_on)
     return event
 
 
@@ -692,7 +695,5 @@ def unique_name(text: str) -> str:
 
 
 def _forget_member_of() -> None:
-    """The voting services keep "whose member record is this account" for the request."""
-    from portal.voting.services import forget_member_of
-
-    forget_member_of()
+    """`lookup.member_of` keeps "whose member record is this account" for the request."""
+    lookup.forget_member_of()

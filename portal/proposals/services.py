@@ -34,6 +34,7 @@ from portal.core.security import GlobalRole, Permission, allowed_clause, can, gl
 from portal.core.workflow import apply_transition, item_saved
 from portal.extensions import db
 from portal.members import bodies as body_services
+from portal.members.lookup import member_of
 from portal.members.models import Body, BodyKind, Member
 from portal.proposals.models import FollowStatus, Proposal, ProposalSupport
 from portal.proposals.workflow import SERVICE_STEPS
@@ -243,7 +244,7 @@ def support_proposal(actor, proposal: Proposal) -> ProposalSupport | None:
     """
     if not can(actor, Permission.VOTE, proposal):
         raise NotAllowed(_l("This proposal is not open for support."))
-    member = voting.member_of(actor)
+    member = member_of(actor)
     if not in_electorate(proposal, member):
         raise DomainError(
             _l(
@@ -280,7 +281,7 @@ def withdraw_support(actor, proposal: Proposal) -> None:
     """
     if not can(actor, Permission.VOTE, proposal):
         raise NotAllowed(_l("This proposal is not open for support."))
-    member = voting.member_of(actor)
+    member = member_of(actor)
     removed = None
     if member is not None:
         removed = db.session.scalar(

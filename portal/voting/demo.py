@@ -1,78 +1,44 @@
-"""Demo votes and proposals: what the general assembly of Atelier Commun is deciding.
-
-- an adopted proposal ("Work clothes for everyone"), its board answer and its follow-up;
-- comments (a thread, and one hidden by the board with its reason) and a proposed change;
-- a poll counted in the room (show of hands) and an election of two delegates;
+"""Demo votes: what the general assembly of Atelier Commun is voting on. The proposals, their
+votes, comments and changes are `portal.proposals.demo`'s; `portal.demo` runs them in turn:
 
 - a closed secret poll with its results ("Where do we hold the summer meal?");
-- an open secret yes/no/abstain poll on a proposal ("A second van for the cleaning team"),
-  about a third of the members have voted, one through a proxy;
-- a proposal open for support ("A bike shelter at the workshop") with a few supports;
-- a submitted proposal waiting for the board, and a practice poll for citizenship sessions.
+- (the proposals' demo);
+- a poll counted in the room (show of hands) and an election of two delegates;
+- a practice poll for citizenship sessions.
 Everything goes through the services, as the board member marta.kowalska and the members.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 import sqlalchemy as sa
 
 from portal.accounts.models import User
-from portal.core.db import local_today, utcnow
 from portal.extensions import db
 from portal.members.models import Body, BodyKind, Member
-from portal.proposals import amendments, comments
-from portal.proposals import services as proposals
 from portal.voting import services
-from portal.voting.models import CastMode
-
-VAN = proposals.ProposalData(
-    title="A second van for the cleaning team",
-    summary="We buy a second van, so the cleaning team can work on two sites on the same day.",
-    what_changes=(
-        "Cleaning: shorter days, less waiting for the van. Everyone: the van costs about "
-        "18,000 euros, paid over four years from the cleaning contracts."
-    ),
-    body=(
-        "## Why\n\nSince March we clean the offices of two new clients. With one van, a team "
-        "waits up to two hours every day.\n\n## What we propose\n\n- buy a used electric van;\n"
-        "- pay it over four years;\n- the board reports on the costs at the next general assembly."
-    ),
-)
-BIKES = proposals.ProposalData(
-    title="A bike shelter at the workshop",
-    summary="We build a covered place for bikes in front of the furniture workshop.",
-    what_changes="You can leave your bike dry and locked. The workshop team builds it with wood we have.",
-    body="Ten people come by bike. When it rains, bikes get wet and two were stolen this year.",
-)
-CLOTHES = proposals.ProposalData(
-    title="Work clothes for everyone",
-    summary="The enterprise gives each worker two sets of work clothes and safety shoes.",
-    what_changes="You no longer wear your own clothes at work. Ask for your size at the office.",
-    body="Today everyone brings their own clothes. They wear out fast in the workshop.",
-)
-PAUSE = proposals.ProposalData(
-    title="A longer lunch break on Fridays",
-    summary="On Fridays, the lunch break lasts one hour instead of 45 minutes.",
-    what_changes="You end 15 minutes later on Fridays.",
-    body="We eat together on Fridays. 45 minutes is short to cook, eat and clean up.",
-)
 
 
 @dataclass(frozen=True)
 class DemoVotes:
     polls: int
     ballots: int
-    proposals: int
+    proposals: int = 0
+
+    def __add__(self, other: DemoVotes) -> DemoVotes:
+        return DemoVotes(
+            self.polls + other.polls,
+            self.ballots + other.ballots,
+            self.proposals + other.proposals,
+        )
 
 
-def _user(username: str) -> User | None:
+def demo_user(username: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.username == username))
 
 
-def _members_with_login(limit: int) -> list[Member]:
+def members_with_login(limit: int) -> list[Member]:
     return list(
         db.session.scalars(
             sa.select(Member)
@@ -83,12 +49,22 @@ def _members_with_login(limit: int) -> list[Member]:
     )
 
 
-def load_demo_votes() -> DemoVotes:
-    board = _user("marta.kowalska")
+def demo_setting() -> tuple[User, Body, list[Member]] | None:
+    """The board member who runs the votes, the general assembly and its voters (None: the
+    register's demo is not loaded)."""
+    board = demo_user("marta.kowalska")
     ga = db.session.scalar(sa.select(Body).where(Body.kind == BodyKind.GENERAL_ASSEMBLY.value))
     if board is None or ga is None:
-        return DemoVotes(0, 0, 0)
-    voters = [m for m in _members_with_login(60) if m.user.username != "marta.kowalska"]
+        return None
+    return board, ga, [m for m in members_with_login(60) if m.user.username != "marta.kowalska"]
+
+
+def load_demo_votes() -> DemoVotes:
+    """The summer meal's poll, closed with its results (run before the proposals' demo)."""
+    setting = demo_setting()
+    if setting is None:
+        return DemoVotes(0, 0)
+    board, ga, voters = setting
     ballots = 0
 
     # A closed poll with its results.
@@ -108,82 +84,16 @@ def load_demo_votes() -> DemoVotes:
         services.cast_vote(member.user, meal, member, {"choice": choices[(index * 7) % 5 % 3]})
         ballots += 1
     services.close_poll(board, meal)
+    return DemoVotes(polls=1, ballots=ballots)
 
-    # A proposal in vote, with an open poll: a third have voted, one through a proxy.
-    van = proposals.create_proposal(_user("joao.silva") or board, VAN)
-    proposals.transition_proposal(van.owner, van, "submit")
-    poll = proposals.start_vote(board, van, proposals.VoteData(secret=True))
-    poll.closes_at = utcnow() + timedelta(days=5)
-    answers = ["yes", "yes", "no", "yes", "abstain", "yes", "no", "yes"]
-    for index, member in enumerate(voters[:12]):
-        services.cast_vote(member.user, poll, member, {"vote": answers[index % len(answers)]})
-        ballots += 1
-    principal, holder = voters[12], voters[13]
-    services.give_proxy(principal.user, poll, principal, holder)
-    services.cast_vote(holder.user, poll, principal, {"vote": "yes"}, mode=CastMode.PROXY)
-    ballots += 1
 
-    # A proposal open for support, and one waiting for the board.
-    bikes = proposals.create_proposal(_user("amina.diallo") or board, BIKES)
-    proposals.transition_proposal(bikes.owner, bikes, "submit")
-    proposals.transition_proposal(board, bikes, "open_support")
-    for member in voters[14:18]:
-        proposals.support_proposal(member.user, bikes)
-    pause = proposals.create_proposal(_user("mehmet.yilmaz") or board, PAUSE)
-    proposals.transition_proposal(pause.owner, pause, "submit")
-
-    # An adopted proposal: the vote said yes, the board answered and follows it up.
-    clothes = proposals.create_proposal(_user("fatou.ndiaye") or board, CLOTHES)
-    proposals.transition_proposal(clothes.owner, clothes, "submit")
-    clothes_poll = proposals.start_vote(board, clothes, proposals.VoteData(secret=True))
-    for index, member in enumerate(voters[:26]):
-        answer = "no" if index % 6 == 5 else "yes"
-        services.cast_vote(member.user, clothes_poll, member, {"vote": answer})
-        ballots += 1
-    services.close_poll(board, clothes_poll)
-    proposals.settle_vote(board, clothes)
-    proposals.answer_proposal(
-        board,
-        clothes,
-        "Thank you. We ordered the clothes from a supplier that employs people with "
-        "disabilities. Sizes are taken at the office until the end of the month.",
-    )
-    proposals.update_follow_up(
-        board,
-        clothes,
-        "in_progress",
-        voters[2].id,
-        local_today() + timedelta(days=30),
-        "Sizes taken for 18 people. Shoes ordered.",
-    )
-
-    # People discuss the van; the board hid one comment, with its reason.
-    first = comments.add_comment(
-        voters[0].user, van, "Good idea. The morning team waits every day for the van."
-    )
-    comments.add_comment(
-        van.owner, van, "Yes, and with two vans we can take the Tuesday client too.", first
-    )
-    rude = comments.add_comment(voters[3].user, van, "Whoever drives the van now is too slow.")
-    comments.hide_comment(board, rude, van, "About a person, not about the proposal.")
-    comments.add_comment(voters[5].user, van, "Can the new van be electric?")
-
-    # A change proposed to the bike shelter, waiting for its author; the board answers the
-    # lunch break.
-    amendments.propose_amendment(
-        voters[6].user,
-        bikes,
-        amendments.AmendmentData(
-            field="summary",
-            text="We build a covered and locked place for bikes in front of the workshop.",
-            reason="A roof is not enough: two bikes were stolen.",
-        ),
-    )
-    proposals.answer_proposal(
-        board,
-        pause,
-        "The board will discuss it on its next meeting, with the workshop and cleaning teams.",
-    )
+def load_demo_room_votes() -> DemoVotes:
+    """A poll counted in the room, an election and a practice poll (after the proposals)."""
+    setting = demo_setting()
+    if setting is None:
+        return DemoVotes(0, 0)
+    board, ga, voters = setting
+    ballots = 0
 
     # A poll counted in the room (show of hands) and an election of two delegates.
     hands = services.create_poll(
@@ -235,4 +145,4 @@ def load_demo_votes() -> DemoVotes:
     )
     services.open_poll(board, practice)
     db.session.flush()
-    return DemoVotes(polls=6, ballots=ballots, proposals=4)
+    return DemoVotes(polls=3, ballots=ballots)

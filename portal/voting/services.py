@@ -25,7 +25,6 @@ import sqlalchemy as sa
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import lazyload
 
 from portal.core import audit
 from portal.core.db import local_today, utcnow
@@ -34,6 +33,7 @@ from portal.core.security import Permission, can
 from portal.core.workflow import apply_transition
 from portal.extensions import db
 from portal.members import bodies as body_services
+from portal.members.lookup import forget_member_of, member_of  # noqa: F401 (re-exported)
 from portal.members.models import Body, Majority, Member
 from portal.voting import notify
 from portal.voting import tally as tallying
@@ -47,6 +47,7 @@ from portal.voting.models import (
     PollOption,
     Proxy,
 )
+from portal.voting.signals import poll_counted
 
 MAX_TITLE, MAX_QUESTION, MAX_OPTION, MAX_OPTIONS = 200, 5000, 200, 30
 RECEIPT_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"  # easy to read back from a phone or paper
@@ -373,12 +374,10 @@ def close_poll(actor, poll: Poll, link=None) -> Poll:
     `link(poll)` gives the results' address for the e-mails to the electorate. A poll counted
     in the room closes once its counts are entered (else DomainError).
 
-    An adopted poll that is not practice enters the decisions register now, once
-    (`meetings.decisions.record_poll_decision`); the approval of the minutes later links that
-    entry to them instead of recording it again.
+    Once counted, `signals.poll_counted` is sent (synchronously, in this transaction): meetings
+    enters an adopted poll that is not practice into the decisions register now, once; the
+    approval of the minutes later links that entry to them instead of recording it again.
     """
-    from portal.meetings.decisions import record_poll_decision  # meetings imports voting
-
     _lock(poll)
     if poll.in_room and poll.state == "open" and poll.present_count is None:
         raise DomainError(_l("Enter the counts from the room before closing the vote."))
@@ -394,8 +393,7 @@ def close_poll(actor, poll: Poll, link=None) -> Poll:
         verdict=poll.result.get("verdict"),
         participation=poll.result.get("participation"),
     )
-    if not poll.practice and poll.result.get("verdict") == "adopted":
-        record_poll_decision(actor, poll)
+    poll_counted.send(poll, actor=actor)
     if link is not None:
         notify.poll_results(poll, link)
     return poll
@@ -472,25 +470,6 @@ def fingerprint(receipt: str) -> str:
 
 def format_receipt(receipt: str) -> str:
     return "-".join(receipt[i : i + 4] for i in range(0, len(receipt), 4))
-
-
-def member_of(user) -> Member | None:
-    """The user's member record, read once per request (a vote asks for it three times)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    cache = g.setdefault("_member_of", {}) if has_request_context() else {}
-    if user.id not in cache:
-        # The account is the user in hand: no need to join it (and reload its roles).
-        cache[user.id] = db.session.scalar(
-            sa.select(Member).where(Member.user_id == user.id).options(lazyload(Member.user))
-        )
-    return cache[user.id]
-
-
-def forget_member_of() -> None:
-    """Call after linking or unlinking an account, so the same request sees the change."""
-    if has_request_context():
-        g.pop("_member_of", None)
 
 
 def elector_weight(poll: Poll, member: Member) -> int | None:
@@ -900,6 +879,36 @@ def give_proxy(actor, poll: Poll, principal: Member, holder: Member) -> Proxy:
         holder_id=holder.id,
     )
     return proxy
+
+
+def revoke_proxies_of_leaver(actor, member: Member) -> int:
+    """The member left: the proxies in force they gave or hold in polls still open, not used
+    yet, are taken back (each audited). Returns how many. Called through
+    `members.signals.member_left`; a principal whose holder left may give another proxy."""
+    proxies = db.session.scalars(
+        sa.select(Proxy)
+        .join(Poll, Poll.id == Proxy.poll_id)
+        .where(
+            Poll.state == "open",
+            sa.or_(Proxy.principal_id == member.id, Proxy.holder_id == member.id),
+            Proxy.revoked_at.is_(None),
+            Proxy.used_at.is_(None),
+        )
+        .order_by(Proxy.id)
+    ).all()
+    for proxy in proxies:
+        proxy.revoked_at = utcnow()
+        audit.record(
+            actor,
+            "proxy.revoked",
+            f"poll {proxy.poll_id}: proxy {proxy.id} taken back, member "
+            f"{member.member_number} left",
+            object_key=f"{Poll.content_type}:{proxy.poll_id}",
+            principal_id=proxy.principal_id,
+            member_left=member.id,
+        )
+    db.session.flush()
+    return len(proxies)
 
 
 def revoke_proxy(actor, proxy: Proxy) -> Proxy:
