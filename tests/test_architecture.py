@@ -1,0 +1,113 @@
+"""The domains' import graph: no circle between domain packages (imports inside functions
+count), the core imports no domain, and integration reads the other domains through the core's
+registries (it imports only members and accounts). The same check as the project's
+domain_graph hook, computed here with `ast` so CI needs nothing beside the clone."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+
+PORTAL = pathlib.Path(__file__).resolve().parent.parent / "portal"
+NOT_DOMAINS = {"static", "translations", "__pycache__"}
+# Each domain may import only those before it (accounts <- members <- voting <- proposals <-
+# meetings); integration only members and accounts.
+LAYERS = ["accounts", "members", "voting", "proposals", "meetings"]
+
+
+def _domains() -> list[str]:
+    return sorted(
+        p.name
+        for p in PORTAL.iterdir()
+        if p.is_dir() and (p / "__init__.py").exists() and p.name not in NOT_DOMAINS
+    )
+
+
+def _imported(path: pathlib.Path, parts: tuple[str, ...]) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.level:  # relative: resolved against the file's package
+                base = list(parts[:-1])[: len(parts) - node.level]
+                names.append(".".join(["portal", *base, node.module]))
+            else:
+                names.append(node.module)
+        elif isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+    return names
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Package -> the other portal packages it imports (anywhere in its files); "core" too."""
+    packages = [*_domains(), "core"]
+    graph: dict[str, set[str]] = {name: set() for name in packages}
+    for path in PORTAL.rglob("*.py"):
+        parts = path.relative_to(PORTAL).parts
+        if len(parts) < 2 or parts[0] not in graph:
+            continue
+        for name in _imported(path, parts):
+            bits = name.split(".")
+            if len(bits) >= 2 and bits[0] == "portal" and bits[1] in graph and bits[1] != parts[0]:
+                graph[parts[0]].add(bits[1])
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one package (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_check_finds_a_circle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_circle_between_domains():
+    graph = import_graph()
+    assert {"accounts", "members", "voting", "proposals", "meetings", "integration"} <= set(graph)
+    assert cycles(graph) == []
+
+
+def test_the_core_imports_no_domain():
+    assert import_graph()["core"] == set()
+
+
+def test_each_domain_imports_only_those_below_it():
+    graph = import_graph()
+    for position, domain in enumerate(LAYERS):
+        upstream = set(LAYERS[position + 1 :]) | {"integration"}
+        assert graph[domain] & upstream == set(), domain
+
+
+def test_integration_reads_the_other_domains_through_the_registries():
+    assert import_graph()["integration"] <= {"accounts", "members", "core"}
