@@ -9,9 +9,9 @@ concurrent recordings for one body wait for each other instead of colliding.
 
 Entries are made automatically when minutes are approved (`record_minuted_decisions`): each
 section with a decision text, and each adopted poll of an agenda item, becomes one decision,
-once. Practice polls never do. `record_poll_decision` records an adopted poll on its own (the
-voting module calls it when it counts a poll): such an entry is linked to the minutes at their
-approval instead of being recorded twice.
+once. Practice polls never do. `record_poll_decision` records an adopted poll on its own
+(meetings listens to voting's `poll_counted` signal, see `meetings.signals`): such an entry is
+linked to the minutes at their approval instead of being recorded twice.
 
 Services take the acting user explicitly, never commit, and raise DomainError subclasses.
 """
