@@ -23,8 +23,9 @@ from portal.accounts.pdf import setup_sheet_pdf
 from portal.core.errors import DomainError, TooManyAttempts
 from portal.core.htmx import hx_redirect, render
 from portal.core.lifecycle import FORM_STATUSES, REFUSED, attempt, keep_even_if_refused
+from portal.core.paging import paginate
 from portal.core.urls import public_url, safe_next
-from portal.core.viewhelpers import acting_user, form_error, int_arg, like_pattern
+from portal.core.viewhelpers import acting_user, form_error, int_arg, like_pattern, row_or_404
 from portal.extensions import db, login_manager
 
 PAGE_SIZE = 25
@@ -256,10 +257,7 @@ def _require(allowed: bool) -> None:
 
 
 def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
+    return row_or_404(User, user_id)
 
 
 def _account_query(search: str, role: str | None):
@@ -279,17 +277,8 @@ def _account_query(search: str, role: str | None):
 
 
 def _paginate(query):
-    page = int_arg("page")
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    )
-    users = db.session.scalars(
-        query.order_by(sa.func.lower(User.display_name), User.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return users, page, pages, total
+    page = paginate(query, int_arg("page"), PAGE_SIZE, sa.func.lower(User.display_name), User.id)
+    return page.items, page.number, page.pages, page.total
 
 
 @bp.route("/accounts")

@@ -17,10 +17,10 @@ from portal.core.errors import DomainError
 from portal.core.forms import TransitionForm
 from portal.core.htmx import is_htmx, render
 from portal.core.lifecycle import FORM_STATUSES, REFUSED, attempt
+from portal.core.paging import paginate
 from portal.core.security import Permission, allowed_clause, can
-from portal.core.viewhelpers import acting_user, int_arg, whole_number
+from portal.core.viewhelpers import acting_user, int_arg, item_or_404, whole_number
 from portal.core.workflow import apply_transition
-from portal.extensions import db
 
 PAGE_SIZE = 20
 SCREENS = itemviews.ItemScreens(
@@ -51,7 +51,7 @@ SCREENS = itemviews.ItemScreens(
 
 def _page_or_404(page_id: int, permission: Permission = Permission.VIEW) -> Page:
     """Load a page the viewer may see; pages they may not see do not exist for them (404)."""
-    return itemviews.item_or_404(Page, page_id, permission)
+    return item_or_404(Page, page_id, permission)
 
 
 def _data(form: PageForm) -> services.PageData:
@@ -71,20 +71,16 @@ def list_pages():
     query = sa.select(Page).where(allowed_clause(current_user, Page, Permission.VIEW))
     if kind in ("page", "news"):
         query = query.where(Page.kind == kind)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    items = db.session.scalars(
-        query.order_by(Page.kind.desc(), sa.func.lower(Page.title), Page.id)
-        .limit(PAGE_SIZE)
-        .offset((min(page_number, pages) - 1) * PAGE_SIZE)
-    ).all()
+    listed = paginate(
+        query, page_number, PAGE_SIZE, Page.kind.desc(), sa.func.lower(Page.title), Page.id
+    )
     return render(
         "content/index.html",
         fragment="content/_results.html",
-        items=items,
-        total=total,
-        page=min(page_number, pages),
-        pages=pages,
+        items=listed.items,
+        total=listed.total,
+        page=listed.number,
+        pages=listed.pages,
         kind=kind,
         can_add=services.can_add_page(current_user, None),
     )

@@ -20,6 +20,11 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest id an id column holds (INTEGER, 32 bits on PostgreSQL): an id typed in a form or a
+# URL beyond it names no row (and PostgreSQL would refuse the query).
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)

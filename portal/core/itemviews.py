@@ -22,7 +22,7 @@ from portal.core import history, security
 from portal.core.errors import DomainError
 from portal.core.forms import GrantForm, RevokeForm
 from portal.core.htmx import render
-from portal.core.security import LocalRoleGrant, Permission, can, require
+from portal.core.security import LocalRoleGrant, Permission, can
 from portal.core.viewhelpers import MAX_ID, acting_user, int_arg
 from portal.core.workflow import history_of
 from portal.extensions import db
@@ -89,18 +89,6 @@ class ItemScreens:
             "endpoints": self.endpoints,
             "texts": self.texts,
         }
-
-
-def item_or_404(model, item_id: int, permission: Permission = Permission.VIEW):
-    """Load an item the viewer may see; items they may not see do not exist for them (404).
-
-    Then require `permission` on it (403)."""
-    item = db.session.get(model, item_id) if 0 < item_id <= MAX_ID else None
-    if item is None or not can(current_user, Permission.VIEW, item):
-        abort(404)
-    if permission is not Permission.VIEW:
-        require(current_user, permission, item)
-    return item
 
 
 def edit_conflict(item, error: history.EditConflict, form) -> dict:

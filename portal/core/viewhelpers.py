@@ -1,15 +1,28 @@
-"""Small helpers every domain's views share: the acting user, query arguments, form errors."""
+"""Small helpers every domain's views share: the acting user, query arguments, loading a row or
+an item by its id (404), form errors."""
 
 from __future__ import annotations
 
 import re
 
-from flask import request
+from flask import abort, request
 from flask_login import current_user
 
+from portal.core.db import MAX_ID
 from portal.core.errors import DomainError
+from portal.core.security import Permission, can, require
+from portal.extensions import db
 
-MAX_ID = 2**31 - 1  # ids in forms and query strings beyond an id column's range: no such row
+__all__ = [
+    "MAX_ID",
+    "acting_user",
+    "form_error",
+    "int_arg",
+    "item_or_404",
+    "like_pattern",
+    "row_or_404",
+    "whole_number",
+]
 _ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
 
 
@@ -34,6 +47,34 @@ def int_arg(name: str, default: int = 1) -> int:
     """A positive integer query argument; anything else (text, 0, huge) gives `default`."""
     value = whole_number(request.args.get(name, ""), 10**6 - 1)
     return value if value else default
+
+
+def row_or_404(model, row_id: int | None, **belongs):
+    """The row of `model` with this id, else 404 (ids beyond an id column's range too).
+
+    `belongs` names the parent it must have, e.g. `meeting_id=meeting.id`: an agenda item of
+    another meeting does not exist on this meeting's pages."""
+    row = db.session.get(model, row_id) if row_id and 0 < row_id <= MAX_ID else None
+    if row is None or any(getattr(row, name) != value for name, value in belongs.items()):
+        abort(404)
+    return row
+
+
+def item_or_404(
+    model,
+    item_id: int,
+    permission: Permission = Permission.VIEW,
+    *,
+    seen_with: Permission = Permission.VIEW,
+):
+    """Load an item the viewer may see (`seen_with`); items they may not see do not exist for
+    them (404). Then require `permission` on it (403)."""
+    item = db.session.get(model, item_id) if 0 < item_id <= MAX_ID else None
+    if item is None or not can(current_user, seen_with, item):
+        abort(404)
+    if permission is not seen_with:
+        require(current_user, permission, item)
+    return item
 
 
 def like_pattern(text: str) -> str:

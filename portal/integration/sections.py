@@ -14,46 +14,12 @@ one per row): the page-cost test holds every section to it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from portal.core.sections import PageSections, Section
 
-from portal.integration.models import Pathway
+RECORD_PAGE = PageSections("integration record")  # sections called with (user, pathway)
 
+PAGE_SECTIONS: list[Section] = RECORD_PAGE.sections
+page_section = RECORD_PAGE.page_section
+sections_for = RECORD_PAGE.sections_for
 
-@dataclass(frozen=True)
-class Section:
-    name: str
-    template: str
-    order: int
-    context: Callable[[object, Pathway], dict]
-    visible: Callable[[object, Pathway], bool]
-
-
-PAGE_SECTIONS: list[Section] = []
-
-
-def _always(user, pathway) -> bool:
-    return True
-
-
-def page_section(
-    name: str, template: str, *, order: int, visible: Callable[[object, Pathway], bool] = _always
-):
-    """Register `function(user, pathway) -> dict` as the context of one section of the page."""
-
-    def register(function: Callable[[object, Pathway], dict]):
-        PAGE_SECTIONS[:] = [s for s in PAGE_SECTIONS if s.name != name]
-        PAGE_SECTIONS.append(Section(name, template, order, function, visible))
-        PAGE_SECTIONS.sort(key=lambda s: s.order)
-        return function
-
-    return register
-
-
-def sections_for(user, pathway: Pathway) -> tuple[list[Section], dict]:
-    """The sections this user sees on this record, and their merged context."""
-    shown = [s for s in PAGE_SECTIONS if s.visible(user, pathway)]
-    context: dict = {}
-    for section in shown:
-        context.update(section.context(user, pathway))
-    return shown, context
+__all__ = ["PAGE_SECTIONS", "RECORD_PAGE", "Section", "page_section", "sections_for"]

@@ -12,7 +12,6 @@ data: only the member and people assigned with access to personal data see them.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -25,6 +24,7 @@ from portal.accounts.models import Role, User, UserRole
 from portal.core.db import local_today
 from portal.core.htmx import is_htmx, render
 from portal.core.lifecycle import REFUSED, attempt
+from portal.core.paging import count_rows, page_of
 from portal.core.viewhelpers import acting_user, int_arg, like_pattern, whole_number
 from portal.extensions import db
 from portal.integration import bp, forms, journal, policies, services
@@ -271,11 +271,9 @@ def index():
                 ),
             )
         )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(int_arg("page", 1), pages)
-    ordered = query.order_by(Member.family_name, Member.given_name, Pathway.id)
-    window = ordered.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    shown = page_of(count_rows(query), int_arg("page", 1), PAGE_SIZE)
+    total, page, pages = shown.total, shown.number, shown.pages
+    window = shown.window(query.order_by(Member.family_name, Member.given_name, Pathway.id))
     rows, team_of = [], {}
     if scope == "mine":
         found = db.session.execute(

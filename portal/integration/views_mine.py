@@ -8,7 +8,6 @@ same person, were they also a counsellor, never sees someone else's record throu
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -20,6 +19,7 @@ from flask_login import login_required
 from portal.core.db import local_today
 from portal.core.htmx import hx_redirect, is_htmx, render
 from portal.core.lifecycle import REFUSED, attempt
+from portal.core.paging import page_of
 from portal.core.viewhelpers import acting_user, int_arg, whole_number
 from portal.extensions import db
 from portal.integration import bp, journal, rectification
@@ -287,14 +287,13 @@ def my_reads():
     total = db.session.scalar(
         sa.select(sa.func.count(RecordRead.id)).where(in_mine, let_in, not_me)
     )
-    pages = max(1, math.ceil(total / READS_PAGE_SIZE))
-    page = min(int_arg("page", 1), pages)
+    shown = page_of(total, int_arg("page", 1), READS_PAGE_SIZE)
     rows = db.session.scalars(
-        sa.select(RecordRead)
-        .where(in_mine, let_in, not_me)
-        .order_by(RecordRead.read_at.desc(), RecordRead.id.desc())
-        .limit(READS_PAGE_SIZE)
-        .offset((page - 1) * READS_PAGE_SIZE)
+        shown.window(
+            sa.select(RecordRead)
+            .where(in_mine, let_in, not_me)
+            .order_by(RecordRead.read_at.desc(), RecordRead.id.desc())
+        )
     ).all()
     # People who were logged in: always listed, whatever someone not logged in tried (those
     # attempts are only counted, see `journal`).
@@ -330,8 +329,8 @@ def my_reads():
         anonymous_attempts=journal.anonymous_attempts(pathways),
         own_count=own_count,
         total=total,
-        page=page,
-        pages=pages,
+        page=shown.number,
+        pages=shown.pages,
     )
 
 

@@ -7,36 +7,32 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from portal.core import itemviews
 from portal.core.errors import DomainError
 from portal.core.lifecycle import REFUSED, attempt
+from portal.core.sections import PageSections
 from portal.core.security import Permission
-from portal.meetings.models import Meeting
+from portal.core.viewhelpers import item_or_404, row_or_404
+from portal.meetings.models import AgendaItem, Meeting
 
 # Refusals the global handler answers (its error page): the others are shown in the section.
 PASSED_ON = frozenset({403, 404})
 
-# `section(meeting) -> dict`, called for the full meeting page (in registration order).
-PAGE_SECTIONS: list[Callable[[Meeting], dict]] = []
-
-
-def page_section(function: Callable[[Meeting], dict]) -> Callable[[Meeting], dict]:
-    """Register `function(meeting) -> dict` as part of the meeting page's context."""
-    PAGE_SECTIONS.append(function)
-    return function
-
-
-def sections_context(meeting: Meeting) -> dict:
-    context: dict = {}
-    for section in PAGE_SECTIONS:
-        context.update(section(meeting))
-    return context
+# `section(meeting) -> dict`, called for the full meeting page (the page's template includes
+# each section's template).
+MEETING_PAGE = PageSections("meeting")
+page_section = MEETING_PAGE.page_section
+sections_context = MEETING_PAGE.context
 
 
 def meeting_or_404(meeting_id: int, permission: Permission = Permission.VIEW) -> Meeting:
     """A meeting the viewer may see (others do not exist for them: 404); then `permission`
     on it (403)."""
-    return itemviews.item_or_404(Meeting, meeting_id, permission)
+    return item_or_404(Meeting, meeting_id, permission)
+
+
+def agenda_item_or_404(meeting: Meeting, item_id: int | None) -> AgendaItem:
+    """An item of this meeting's agenda (an item of another meeting does not exist here)."""
+    return row_or_404(AgendaItem, item_id, meeting_id=meeting.id)
 
 
 def attempt_step(

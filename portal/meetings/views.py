@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import time
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,6 +14,7 @@ from portal.core.db import local_today
 from portal.core.forms import TransitionForm
 from portal.core.htmx import is_htmx, render
 from portal.core.lifecycle import REFUSED, attempt
+from portal.core.paging import paginate
 from portal.core.security import Permission, can
 from portal.core.urls import public_base_url
 from portal.core.viewhelpers import acting_user, form_error, int_arg, whole_number
@@ -113,21 +113,16 @@ def list_meetings():
         query.where(Meeting.starts_at >= today_starts).order_by(Meeting.starts_at, Meeting.id)
     ).all()
     past_query = query.where(Meeting.starts_at < today_starts)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(past_query.subquery()))
-    pages = max((total + PAST_PAGE_SIZE - 1) // PAST_PAGE_SIZE, 1)
-    page = min(page_number, pages)
-    past = db.session.scalars(
-        past_query.order_by(Meeting.starts_at.desc(), Meeting.id.desc())
-        .limit(PAST_PAGE_SIZE)
-        .offset((page - 1) * PAST_PAGE_SIZE)
-    ).all()
+    past = paginate(
+        past_query, page_number, PAST_PAGE_SIZE, Meeting.starts_at.desc(), Meeting.id.desc()
+    )
     return render(
         "meetings/index.html",
         fragment="meetings/_results.html",
         upcoming=upcoming,
-        past=past,
-        page=page,
-        pages=pages,
+        past=past.items,
+        page=past.number,
+        pages=past.pages,
         body_id=body_id,
         bodies=body_services.bodies(),
         when=services.when_text,

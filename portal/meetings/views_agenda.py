@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
@@ -15,12 +15,12 @@ from sqlalchemy.orm import selectinload
 from portal.core.htmx import is_htmx, render
 from portal.core.lifecycle import REFUSED, attempt
 from portal.core.security import Permission, allowed_clause
-from portal.core.viewhelpers import MAX_ID, acting_user
+from portal.core.viewhelpers import acting_user
 from portal.extensions import db
 from portal.meetings import agenda, bp
 from portal.meetings.forms_agenda import ItemForm
 from portal.meetings.models import ITEM_KIND_TITLES, AgendaItem, Meeting
-from portal.meetings.sections import meeting_or_404, page_section
+from portal.meetings.sections import agenda_item_or_404, meeting_or_404, page_section
 from portal.proposals.models import Proposal
 
 PAGE = "meetings/_agenda_page.html"
@@ -117,16 +117,9 @@ def _unique_ids(form: ItemForm, prefix: str) -> ItemForm:
     return form
 
 
-@page_section
+@page_section("agenda", order=20)
 def _agenda_section(meeting: Meeting) -> dict:
     return {"agenda_section": AgendaSection(meeting, acting_user())}
-
-
-def _item_or_404(meeting: Meeting, item_id: int) -> AgendaItem:
-    item = db.session.get(AgendaItem, item_id) if 0 < item_id <= MAX_ID else None
-    if item is None or item.meeting_id != meeting.id:
-        abort(404)
-    return item
 
 
 def _section(meeting: Meeting, status: int = 200, **state):
@@ -181,7 +174,7 @@ def add_agenda_item(meeting_id: int):
 @login_required
 def edit_agenda_item(meeting_id: int, item_id: int):
     meeting = meeting_or_404(meeting_id, Permission.EDIT)
-    item = _item_or_404(meeting, item_id)
+    item = agenda_item_or_404(meeting, item_id)
     if request.method == "GET":
         return _section(meeting, editing=item.id)
     form = ItemForm()
@@ -197,7 +190,7 @@ def edit_agenda_item(meeting_id: int, item_id: int):
 @login_required
 def remove_agenda_item(meeting_id: int, item_id: int):
     meeting = meeting_or_404(meeting_id, Permission.EDIT)
-    item = _item_or_404(meeting, item_id)
+    item = agenda_item_or_404(meeting, item_id)
     form = FlaskForm()
     if attempt(form, agenda.remove_item, acting_user(), item) is REFUSED:
         return _section(meeting, 422, error=_form_error_text(form))
@@ -208,7 +201,7 @@ def remove_agenda_item(meeting_id: int, item_id: int):
 @login_required
 def move_agenda_item(meeting_id: int, item_id: int):
     meeting = meeting_or_404(meeting_id, Permission.EDIT)
-    item = _item_or_404(meeting, item_id)
+    item = agenda_item_or_404(meeting, item_id)
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
         return _section(meeting, 422, error=_("Choose up or down."))

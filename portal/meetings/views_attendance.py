@@ -157,7 +157,7 @@ def unchanged():
     return response
 
 
-@page_section
+@page_section("attendance", order=30)
 def _attendance_section(meeting: Meeting) -> dict:
     return {"attendance_section": AttendanceSection(meeting, acting_user())}
 

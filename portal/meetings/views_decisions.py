@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
-import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.core.db import local_today
 from portal.core.htmx import render
 from portal.core.lifecycle import REFUSED, attempt
+from portal.core.paging import paginate
 from portal.core.security import Permission, can, require
 from portal.core.viewhelpers import MAX_ID, acting_user, int_arg, whole_number
 from portal.extensions import db
@@ -55,17 +53,14 @@ def _filter_args(filters: services.Filters) -> dict:
 def list_decisions():
     filters = _filters()
     query = services.decisions_query(filters, current_user)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(int_arg("page", 1), pages)
-    decisions = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    page = paginate(query, int_arg("page", 1), PAGE_SIZE)
     return render(
         "meetings/decisions.html",
         fragment="meetings/_decisions_list.html",
-        decisions=decisions,
-        total=total,
-        page=page,
-        pages=pages,
+        decisions=page.items,
+        total=page.total,
+        page=page.number,
+        pages=page.pages,
         filters=filters,
         filter_args=_filter_args(filters),
         bodies=body_services.bodies(include_inactive=True),

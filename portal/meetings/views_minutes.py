@@ -19,7 +19,14 @@ from portal.core.forms import TransitionForm
 from portal.core.htmx import render
 from portal.core.security import Permission, can
 from portal.core.urls import public_url
-from portal.core.viewhelpers import MAX_ID, acting_user, form_error, int_arg
+from portal.core.viewhelpers import (
+    MAX_ID,
+    acting_user,
+    form_error,
+    int_arg,
+    item_or_404,
+    row_or_404,
+)
 from portal.core.workflow import available_transitions, history_of
 from portal.extensions import db, login_manager
 from portal.meetings import bp, minutes_record
@@ -48,7 +55,7 @@ def meeting_url(meeting) -> str | None:
         return None
 
 
-@page_section
+@page_section("minutes", order=50)
 def minutes_section(meeting) -> dict:
     """For `_minutes_link.html` on the meeting page."""
     minutes = services.minutes_of(meeting)
@@ -69,14 +76,11 @@ def _minutes_or_404(minutes_id: int, permission: Permission = Permission.VIEW) -
         minutes is None or not can(current_user, Permission.VIEW, minutes)
     ):
         abort(login_manager.unauthorized())  # the same answer whether they exist or not
-    return itemviews.item_or_404(Minutes, minutes_id, permission)
+    return item_or_404(Minutes, minutes_id, permission)
 
 
 def _section_or_404(minutes: Minutes, section_id: int) -> MinutesSection:
-    section = db.session.get(MinutesSection, section_id) if 0 < section_id <= MAX_ID else None
-    if section is None or section.minutes_id != minutes.id:
-        abort(404)
-    return section
+    return row_or_404(MinutesSection, section_id, minutes_id=minutes.id)
 
 
 def _approve_form(minutes: Minutes, form: ApproveForm | None = None) -> ApproveForm:

@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.meetings import attendance, bp, session
 from portal.meetings.forms_session import CurrentItemForm, OpenPollForm
 from portal.meetings.models import AgendaItem, ItemKind, Meeting
-from portal.meetings.sections import attempt_step, meeting_or_404, page_section
+from portal.meetings.sections import agenda_item_or_404, attempt_step, meeting_or_404, page_section
 from portal.meetings.views_attendance import digest, unchanged
 from portal.voting import services as voting
 from portal.voting.models import Poll
@@ -130,7 +130,7 @@ class SessionSection:
         return self.current is not None and self.current.kind == ItemKind.DECISION.value
 
 
-@page_section
+@page_section("session", order=40)
 def _session_section(meeting: Meeting) -> dict:
     return {"session_section": SessionSection(meeting, acting_user())}
 
@@ -138,13 +138,6 @@ def _session_section(meeting: Meeting) -> dict:
 def _section(meeting: Meeting, status: int = 200, **state):
     section = SessionSection(meeting, acting_user(), **state)
     return render(PAGE, fragment=FRAGMENT, status=status, meeting=meeting, session_section=section)
-
-
-def _item_or_404(meeting: Meeting, item_id: int | None) -> AgendaItem:
-    item = db.session.get(AgendaItem, item_id) if item_id and 0 < item_id <= MAX_ID else None
-    if item is None or item.meeting_id != meeting.id:
-        abort(404)
-    return item
 
 
 def _done(meeting: Meeting, message: str):
@@ -196,7 +189,7 @@ def set_current_item(meeting_id: int):
     item_id = whole_number(value)
     if not item_id:
         return _section(meeting, 422, error=_("Choose an item from the list."))
-    item = _item_or_404(meeting, item_id)
+    item = agenda_item_or_404(meeting, item_id)
     return _step(
         meeting_id,
         Permission.MANAGE_MEETINGS,
@@ -257,7 +250,7 @@ def give_floor(meeting_id: int):
 @login_required
 def open_item_poll(meeting_id: int, item_id: int):
     meeting = meeting_or_404(meeting_id, Permission.MANAGE_MEETINGS)
-    item = _item_or_404(meeting, item_id)
+    item = agenda_item_or_404(meeting, item_id)
     form = OpenPollForm()
     if form.where.data not in ("room", "portal"):
         return _section(meeting, 422, error=_("Choose in the room or on the portal."))

@@ -12,9 +12,17 @@ from portal.core.db import local_today
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
 from portal.core.lifecycle import REFUSED, attempt
+from portal.core.paging import paginate
 from portal.core.security import Permission, allowed_clause, can, require
 from portal.core.urls import public_url
-from portal.core.viewhelpers import acting_user, form_error, int_arg, like_pattern, whole_number
+from portal.core.viewhelpers import (
+    acting_user,
+    form_error,
+    int_arg,
+    item_or_404,
+    like_pattern,
+    whole_number,
+)
 from portal.extensions import db
 from portal.members import bodies as body_services
 from portal.members import bp, services
@@ -30,17 +38,11 @@ from portal.members.forms import (
 from portal.members.models import Member, MemberCategory
 
 PAGE_SIZE = 30
-MAX_ID = 2**31 - 1
 
 
 def _member_or_404(member_id: int, permission: Permission = Permission.VIEW_PROFILE) -> Member:
     """A member the viewer may see; the others do not exist for them (404)."""
-    member = db.session.get(Member, member_id) if 0 < member_id <= MAX_ID else None
-    if member is None or not can(current_user, Permission.VIEW_PROFILE, member):
-        abort(404)
-    if permission is not Permission.VIEW_PROFILE:
-        require(current_user, permission, member)
-    return member
+    return item_or_404(Member, member_id, permission, seen_with=Permission.VIEW_PROFILE)
 
 
 def _category_choices(empty: str | None = None) -> list[tuple[str, str]]:
@@ -66,17 +68,15 @@ def _name_filter(query, search: str):
 
 
 def _page_of(query, page_number: int):
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page_number = min(page_number, pages)
-    items = db.session.scalars(
-        query.order_by(
-            sa.func.lower(Member.family_name), sa.func.lower(Member.given_name), Member.id
-        )
-        .limit(PAGE_SIZE)
-        .offset((page_number - 1) * PAGE_SIZE)
-    ).all()
-    return items, total, page_number, pages
+    page = paginate(
+        query,
+        page_number,
+        PAGE_SIZE,
+        sa.func.lower(Member.family_name),
+        sa.func.lower(Member.given_name),
+        Member.id,
+    )
+    return page.items, page.total, page.number, page.pages
 
 
 # --- The directory and the register -----------------------------------------------------------

@@ -14,7 +14,7 @@ from portal.core.errors import DomainError
 from portal.core.htmx import render
 from portal.core.lifecycle import REFUSED, attempt
 from portal.core.security import Permission, can, require
-from portal.core.viewhelpers import acting_user, whole_number
+from portal.core.viewhelpers import acting_user, row_or_404, whole_number
 from portal.extensions import db
 from portal.members import bodies as services
 from portal.members import bodies_bp as bp
@@ -28,15 +28,7 @@ from portal.members.forms import (
 )
 from portal.members.models import MAJORITY_TITLES, Body, Mandate, Member, MemberCategory
 
-MAX_ID = 2**31 - 1
 ELECTORATE_SHOWN = 500  # names listed on a body's page
-
-
-def _get_or_404(model, object_id: int):
-    found = db.session.get(model, object_id) if 0 < object_id <= MAX_ID else None
-    if found is None:
-        abort(404)
-    return found
 
 
 def _day_arg() -> tuple[date, str | None]:
@@ -74,7 +66,7 @@ def list_bodies():
 @login_required
 def view_body(body_id: int):
     require(current_user, Permission.VIEW_DIRECTORY)
-    body = _get_or_404(Body, body_id)
+    body = row_or_404(Body, body_id)
     manager = can(current_user, Permission.MANAGE_BODIES)
     if not body.active and not manager:
         abort(404)
@@ -137,7 +129,7 @@ def create_body():
 @login_required
 def edit_body(body_id: int):
     require(current_user, Permission.MANAGE_BODIES)
-    body = _get_or_404(Body, body_id)
+    body = row_or_404(Body, body_id)
     form = BodyForm(obj=body if request.method == "GET" else None)
     if request.method == "GET":
         form.name.data = body.title
@@ -171,7 +163,7 @@ def _candidates() -> list[tuple[str, str]]:
 @login_required
 def add_mandate(body_id: int):
     require(current_user, Permission.MANAGE_BODIES)
-    body = _get_or_404(Body, body_id)
+    body = row_or_404(Body, body_id)
     form = MandateForm()
     form.member_id.choices = _candidates()
     if request.method == "GET":
@@ -207,10 +199,7 @@ def add_mandate(body_id: int):
 
 def _mandate_or_404(body_id: int, mandate_id: int) -> Mandate:
     require(current_user, Permission.MANAGE_BODIES)
-    mandate = _get_or_404(Mandate, mandate_id)
-    if mandate.body_id != body_id:
-        abort(404)
-    return mandate
+    return row_or_404(Mandate, mandate_id, body_id=body_id)
 
 
 @bp.route("/<int:body_id>/mandates/<int:mandate_id>/end", methods=["POST"])
@@ -309,7 +298,7 @@ def create_college():
 @login_required
 def edit_college(category_id: int):
     require(current_user, Permission.MANAGE_BODIES)
-    category = _get_or_404(MemberCategory, category_id)
+    category = row_or_404(MemberCategory, category_id)
     form = _category_form(CategoryForm(obj=category if request.method == "GET" else None))
     if request.method == "GET":
         form.name.data = category.title

@@ -4,6 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 
+from portal.proposals import policies  # noqa: E402
+
+# The predicates are template globals: the page offers a step exactly when the service takes it.
+for _name in ("can_start_vote", "can_settle_vote"):
+    bp.add_app_template_global(getattr(policies, _name), _name)
+
 from portal.proposals import (  # noqa: E402,F401
     views,
     views_amendments,

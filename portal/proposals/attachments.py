@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import undefer
 
 from portal.core import audit
+from portal.core.db import MAX_ID
 from portal.core.errors import DomainError, NotAllowed, NotFound
 from portal.core.security import Permission, can
 from portal.extensions import db
@@ -34,7 +35,6 @@ from portal.proposals.models import Proposal, ProposalAttachment
 MAX_FILE_BYTES = 10 * 1024 * 1024  # per file; Flask's MAX_CONTENT_LENGTH (16 MB) caps a request
 MAX_FILES = 10  # per proposal
 MAX_FILENAME = 200  # the column's length
-MAX_ID = 2**31 - 1
 # Office documents: how much of the zip's description we read (a zip bomb stays unopened).
 _ZIP_ENTRY_LIMIT = 512 * 1024
 

@@ -28,7 +28,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.core import audit, history
-from portal.core.db import local_today, utcnow
+from portal.core.db import MAX_ID, local_today, utcnow
 from portal.core.errors import Conflict, DomainError, NotAllowed
 from portal.core.security import GlobalRole, Permission, allowed_clause, can, global_roles
 from portal.core.workflow import apply_transition, item_saved
@@ -36,6 +36,7 @@ from portal.extensions import db
 from portal.members import bodies as body_services
 from portal.members.lookup import member_of
 from portal.members.models import Body, BodyKind, Member
+from portal.proposals import policies
 from portal.proposals.models import FollowStatus, Proposal, ProposalSupport
 from portal.proposals.workflow import SERVICE_STEPS
 from portal.voting import services as voting
@@ -43,7 +44,6 @@ from portal.voting.models import Poll
 
 MAX_TITLE, MAX_SUMMARY, MAX_WHAT_CHANGES, MAX_BODY = 200, 280, 1000, 100_000
 MAX_ANSWER, MAX_FOLLOW_NOTE = 5000, 2000
-MAX_ID = 2**31 - 1
 # Follow-up states in which a passed due date no longer matters.
 FOLLOW_FINISHED = frozenset({FollowStatus.DONE.value, FollowStatus.ABANDONED.value})
 
@@ -319,18 +319,8 @@ def start_vote(actor, proposal: Proposal, data: VoteData, link=None) -> Poll:
     the e-mails to the electorate. Raises NotAllowed unless the board may review the proposal
     now; DomainError from the voting services (e.g. nobody can vote in the body).
     """
-    again = (
-        proposal.state == "vote"
-        and proposal.poll is not None
-        and proposal.poll.state == "cancelled"
-    )
-    if again:  # the board cancelled the poll: a new one replaces it
-        allowed = can(actor, Permission.MANAGE_POLLS, proposal)
-    else:
-        allowed = proposal.state in ("submitted", "support") and can(
-            actor, Permission.REVIEW, proposal
-        )
-    if not allowed:
+    again = policies.vote_restarts(proposal)  # the board cancelled the poll: a new one replaces it
+    if not policies.can_start_vote(actor, proposal):  # the rule the page asks too
         raise NotAllowed(_l("You cannot put this proposal to the vote now."))
     body = proposal.addressed_to
     poll = voting.create_poll(
@@ -381,6 +371,8 @@ def settle_vote(actor, proposal: Proposal):
         raise DomainError(_l("The vote was cancelled. Start a new vote."))
     if poll.state != "closed":
         raise DomainError(_l("The vote is not closed yet."))
+    if not policies.can_settle_vote(actor, proposal):  # the rule the page asks too
+        raise NotAllowed(_l("You cannot do this step."))
     verdict = (poll.result or {}).get("verdict", "")
     name = "adopt" if verdict == "adopted" else "reject_by_vote"
     comment = str(VERDICT_COMMENTS.get(verdict, verdict))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,11 +16,11 @@ from portal.core.errors import DomainError
 from portal.core.forms import TransitionForm
 from portal.core.htmx import is_htmx, render
 from portal.core.lifecycle import REFUSED, attempt
+from portal.core.paging import paginate
 from portal.core.security import Permission, can
 from portal.core.urls import public_url
-from portal.core.viewhelpers import acting_user, int_arg
+from portal.core.viewhelpers import acting_user, int_arg, item_or_404
 from portal.core.workflow import available_transitions
-from portal.extensions import db
 from portal.members import bodies as body_services
 from portal.proposals import bp, services
 from portal.proposals.forms import (
@@ -32,6 +31,7 @@ from portal.proposals.forms import (
     StartVoteForm,
 )
 from portal.proposals.models import FOLLOW_STATUS_TITLES, FollowStatus, Proposal
+from portal.proposals.sections import sections_context
 from portal.proposals.workflow import PROPOSAL_WORKFLOW, SERVICE_STEPS
 from portal.voting import services as voting
 
@@ -73,7 +73,7 @@ SCREENS = itemviews.ItemScreens(
 
 def _proposal_or_404(proposal_id: int, permission: Permission = Permission.VIEW) -> Proposal:
     """Load a proposal the viewer may see; others do not exist for them (404)."""
-    return itemviews.item_or_404(Proposal, proposal_id, permission)
+    return item_or_404(Proposal, proposal_id, permission)
 
 
 def _body_choices(form: ProposalForm) -> None:
@@ -155,17 +155,6 @@ def _follow_up_context(proposal: Proposal) -> dict:
     }
 
 
-# The sections of the proposal page that live in their own modules (comments, amendments,
-# attachments) add what their templates need here: `section(proposal) -> dict`.
-PAGE_SECTIONS: list = []
-
-
-def page_section(function):
-    """Register `function(proposal) -> dict` as part of the proposal page's context."""
-    PAGE_SECTIONS.append(function)
-    return function
-
-
 def _context(proposal: Proposal, **extra) -> dict:
     context = {
         "proposal": proposal,
@@ -180,8 +169,7 @@ def _context(proposal: Proposal, **extra) -> dict:
         **_answer_context(proposal),
         **_follow_up_context(proposal),
     }
-    for section in PAGE_SECTIONS:
-        context.update(section(proposal))
+    context.update(sections_context(proposal))
     context.update(extra)
     return context
 
@@ -205,20 +193,14 @@ def list_proposals():
         )
     else:
         follow = ""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    items = db.session.scalars(
-        query.order_by(Proposal.updated_at.desc(), Proposal.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((min(page_number, pages) - 1) * PAGE_SIZE)
-    ).all()
+    listed = paginate(query, page_number, PAGE_SIZE, Proposal.updated_at.desc(), Proposal.id.desc())
     return render(
         "proposals/index.html",
         fragment="proposals/_results.html",
-        items=items,
-        total=total,
-        page=min(page_number, pages),
-        pages=pages,
+        items=listed.items,
+        total=listed.total,
+        page=listed.number,
+        pages=listed.pages,
         state=state,
         states=PROPOSAL_WORKFLOW.states,
         follow=follow,

@@ -13,8 +13,7 @@ from portal.core.htmx import is_htmx, render
 from portal.core.lifecycle import attempt
 from portal.core.security import Permission, can
 from portal.core.urls import public_url
-from portal.core.viewhelpers import MAX_ID, acting_user, form_error
-from portal.extensions import db
+from portal.core.viewhelpers import acting_user, form_error, row_or_404
 from portal.proposals import amendments as services
 from portal.proposals import bp
 from portal.proposals.forms_amendments import (
@@ -29,8 +28,9 @@ from portal.proposals.models import (
     Proposal,
     ProposalAmendment,
 )
+from portal.proposals.sections import page_section
 from portal.proposals.services import VoteData
-from portal.proposals.views import _proposal_or_404, page_section
+from portal.proposals.views import _proposal_or_404
 
 SECTION = "proposals/_amendments.html"
 TEXT_ROWS = {"summary": 3, "what_changes": 6, "body": 16}
@@ -41,10 +41,7 @@ TEXT_ROWS = {"summary": 3, "what_changes": 6, "body": 16}
 
 def _amendment_or_404(proposal: Proposal, amendment_id: int) -> ProposalAmendment:
     """An amendment of this proposal (the caller checked the viewer may see the proposal)."""
-    amendment = db.session.get(ProposalAmendment, amendment_id) if amendment_id <= MAX_ID else None
-    if amendment is None or amendment.proposal_id != proposal.id:
-        abort(404)
-    return amendment
+    return row_or_404(ProposalAmendment, amendment_id, proposal_id=proposal.id)
 
 
 def _load(proposal_id: int, amendment_id: int) -> tuple[Proposal, ProposalAmendment]:
@@ -110,7 +107,7 @@ def _section(proposal: Proposal, **extra) -> dict:
     return context
 
 
-@page_section
+@page_section("amendments", order=20)
 def _amendments_section(proposal: Proposal) -> dict:
     return _section(proposal)
 

@@ -24,7 +24,8 @@ from portal.extensions import db
 from portal.proposals import attachments, bp
 from portal.proposals.forms_attachments import AttachmentForm
 from portal.proposals.models import Proposal, ProposalAttachment
-from portal.proposals.views import _proposal_or_404, page_section
+from portal.proposals.sections import page_section
+from portal.proposals.views import _proposal_or_404
 
 # The download is never shown by the browser: no scripts, no plugins, no same-origin access.
 DOWNLOAD_CSP = "default-src 'none'; sandbox"
@@ -54,7 +55,7 @@ def _row(attachment: ProposalAttachment) -> AttachmentRow:
     )
 
 
-@page_section
+@page_section("attachments", order=30)
 def _attachments_section(proposal: Proposal) -> dict:
     """The list (without the files' bytes) and, for the authors, the upload form."""
     rows = []

@@ -10,16 +10,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from portal.core import itemviews
 from portal.core.htmx import is_htmx, render
 from portal.core.lifecycle import REFUSED, attempt
 from portal.core.security import Permission
-from portal.core.viewhelpers import MAX_ID, acting_user
-from portal.extensions import db
+from portal.core.viewhelpers import acting_user, row_or_404
 from portal.proposals import bp, comments
 from portal.proposals.forms_comments import CommentForm, HideCommentForm
 from portal.proposals.models import Proposal, ProposalComment
-from portal.proposals.views import _context, page_section
+from portal.proposals.sections import page_section
+from portal.proposals.views import _context, _proposal_or_404
 
 PAGE = "proposals/view.html"
 FRAGMENT = "proposals/_comments.html"
@@ -83,21 +82,14 @@ class CommentSection:
         return self.active_form if active == comment.id else None
 
 
-@page_section
+@page_section("comments", order=10)
 def _comments_section(proposal: Proposal) -> dict:
     return {"comment_section": CommentSection(proposal, acting_user())}
 
 
-def _proposal_or_404(proposal_id: int, permission: Permission = Permission.VIEW) -> Proposal:
-    return itemviews.item_or_404(Proposal, proposal_id, permission)
-
-
 def _comment_or_404(proposal: Proposal, comment_id: int) -> ProposalComment:
     """A comment of this proposal; a comment of another one does not exist here (404)."""
-    comment = db.session.get(ProposalComment, comment_id) if 0 < comment_id <= MAX_ID else None
-    if comment is None or comment.proposal_id != proposal.id:
-        abort(404)
-    return comment
+    return row_or_404(ProposalComment, comment_id, proposal_id=proposal.id)
 
 
 def _section(proposal: Proposal, status: int = 200, **state):

@@ -17,9 +17,10 @@ from portal.core import audit
 from portal.core.errors import Conflict, DomainError
 from portal.core.htmx import is_htmx, render
 from portal.core.lifecycle import REFUSED, attempt, write_after
+from portal.core.paging import paginate
 from portal.core.security import Permission, allowed_clause, can, require
 from portal.core.urls import public_url
-from portal.core.viewhelpers import acting_user, form_error, int_arg, whole_number
+from portal.core.viewhelpers import acting_user, form_error, int_arg, item_or_404, whole_number
 from portal.extensions import db
 from portal.members import bodies as body_services
 from portal.members.models import Member
@@ -48,12 +49,7 @@ VOTE_TITLES = {
 
 
 def _poll_or_404(poll_id: int, permission: Permission = Permission.VIEW) -> Poll:
-    poll = db.session.get(Poll, poll_id) if 0 < poll_id <= MAX_ID else None
-    if poll is None or not can(current_user, Permission.VIEW, poll):
-        abort(404)
-    if permission is not Permission.VIEW:
-        require(current_user, permission, poll)
-    return poll
+    return item_or_404(Poll, poll_id, permission)
 
 
 @bp.route("/")
@@ -64,12 +60,8 @@ def list_polls():
     if state in Poll.workflow.states:
         query = query.where(Poll.state == state)
     order = sa.case({"open": 0, "draft": 1, "closed": 2, "cancelled": 3}, value=Poll.state)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(int_arg("page"), pages)
-    polls = db.session.scalars(
-        query.order_by(order, Poll.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
+    shown = paginate(query, int_arg("page"), PAGE_SIZE, order, Poll.id.desc())
+    polls, page, pages = shown.items, shown.number, shown.pages
     me = services.member_of(current_user)
     voted = set()
     if me is not None and polls:
