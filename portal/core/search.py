@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.db import UTCDateTime, utcnow
+from portal.core.paging import page_of
 from portal.core.security import Permission, Securable, allowed_clause
 from portal.core.workflow import item_saved, transition_applied
 from portal.extensions import db
@@ -291,11 +292,11 @@ def search(user, query: str, page: int = 1, per_page: int = 10) -> Results:
         total = rows[0].total
     elif page > 1:  # past the end, or nothing at all: count, then show the last page
         total = db.session.scalar(sa.select(sa.func.count()).select_from(union)) or 0
-        page = max((total + per_page - 1) // per_page, 1)
+        page = page_of(total, page, per_page).number
         rows = one_page(page) if total else []
     else:
         total = 0
-    pages = max((total + per_page - 1) // per_page, 1)
+    pages = page_of(total, page, per_page).pages
     snippets = _snippets(dialect, terms, [row.id for row in rows])
     hits = [
         Hit(

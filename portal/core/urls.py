@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from flask import current_app, request, url_for
 from werkzeug.routing import IntegerConverter
 
+from portal.core.db import MAX_ID
+
 
 def public_base_url() -> str:
     """The portal's public address (scheme and host, no trailing slash) for links that leave
@@ -42,12 +44,12 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 class IdConverter(IntegerConverter):
-    """`<int:…>` in routes: only values an id column can hold (1 … 2**31 - 1); others are 404.
+    """`<int:…>` in routes: only values an id column can hold (1 … MAX_ID); others are 404.
 
     Without the bound, /pages/99999999999 would reach PostgreSQL as an out-of-range integer.
     """
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)

@@ -12,7 +12,7 @@ from portal.core.htmx import render
 from portal.core.lifecycle import REFUSED, attempt
 from portal.core.paging import paginate
 from portal.core.security import Permission, can, require
-from portal.core.viewhelpers import MAX_ID, acting_user, int_arg, whole_number
+from portal.core.viewhelpers import acting_user, int_arg, row_or_404, whole_number
 from portal.extensions import db
 from portal.meetings import bp
 from portal.meetings import decisions as services
@@ -83,8 +83,8 @@ def export_decisions():
 
 
 def _decision_or_404(decision_id: int) -> Decision:
-    decision = db.session.get(Decision, decision_id) if 0 < decision_id <= MAX_ID else None
-    if decision is None or not services.may_view(current_user, decision):
+    decision = row_or_404(Decision, decision_id)
+    if not services.may_view(current_user, decision):
         abort(404)  # the decisions of minutes not yet published: the board only
     return decision
 

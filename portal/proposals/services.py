@@ -98,7 +98,7 @@ def _clean(data: ProposalData) -> ProposalData:
     if data.body_id is None:
         found = default_body()
     else:
-        found = db.session.get(Body, data.body_id) if 0 < data.body_id < 2**31 else None
+        found = db.session.get(Body, data.body_id) if 0 < data.body_id <= MAX_ID else None
     if found is None or not found.active:
         raise DomainError(_l("Choose a body from the list."), field="body_id")
     return ProposalData(title, summary, what_changes, body, found.id)

@@ -20,7 +20,14 @@ from portal.core.lifecycle import REFUSED, attempt, write_after
 from portal.core.paging import paginate
 from portal.core.security import Permission, allowed_clause, can, require
 from portal.core.urls import public_url
-from portal.core.viewhelpers import acting_user, form_error, int_arg, item_or_404, whole_number
+from portal.core.viewhelpers import (
+    acting_user,
+    form_error,
+    int_arg,
+    item_or_404,
+    row_or_404,
+    whole_number,
+)
 from portal.extensions import db
 from portal.members import bodies as body_services
 from portal.members.models import Member
@@ -36,7 +43,6 @@ from portal.voting.forms import (
 )
 from portal.voting.models import CastMode, Participation, Poll, PollElector, Proxy
 
-MAX_ID = 2**31 - 1
 PAGE_SIZE = 20
 VOTE_TITLES = {
     "yes": _l("Yes"),
@@ -439,9 +445,7 @@ def give_proxy(poll_id: int):
 @login_required
 def revoke_proxy(poll_id: int, proxy_id: int):
     poll = _poll_or_404(poll_id)
-    proxy = db.session.get(Proxy, proxy_id) if 0 < proxy_id <= MAX_ID else None
-    if proxy is None or proxy.poll_id != poll.id:
-        abort(404)
+    proxy = row_or_404(Proxy, proxy_id, poll_id=poll.id)
     me = services.member_of(current_user)
     if (me is None or proxy.principal_id != me.id) and not can(
         current_user, Permission.MANAGE_POLLS, poll

@@ -71,3 +71,22 @@ def test_the_session_offers_the_count_exactly_when_the_service_takes_it(
         taken[kind] = _accepted(session.record_item_count, user, meeting, poll, {"yes": 1})
         assert (form in page) == taken[kind], kind
     assert taken == {k: k == "board" and in_room and poll_state == "open" for k in VIEWERS}
+
+
+@pytest.mark.parametrize("state", ["convened", "in_session", "closed"])
+def test_the_check_in_code_is_shown_exactly_to_those_who_run_the_session(app, db, state):
+    """The code is shown by the rule that lets people run the session (`can_run_session`, which
+    `set_current_item` and the session's other steps apply): to the board, while in session."""
+    meeting = make_meeting(state=state, days_ahead=0, check_in_code="KM4P7Q")
+    add_item(meeting, "Accounts 2026", kind="decision")  # the step tried: take it up
+    shown = {}
+    for kind in VIEWERS:
+        user = None if kind == "anonymous" else user_with(GlobalRole(kind), username=f"v-{kind}")
+        client = login(app.test_client(), user) if user is not None else app.test_client()
+        page = text(client.get(f"/meetings/{meeting.id}"))
+        db.session.expire_all()
+        meeting = db.session.get(Meeting, meeting.id)
+        shown[kind] = "KM4P7Q" in page
+        taken = _accepted(session.set_current_item, user, meeting, meeting.items[0])
+        assert shown[kind] == taken == session.can_run_session(user, meeting), kind
+    assert shown == {k: k == "board" and state == "in_session" for k in VIEWERS}
