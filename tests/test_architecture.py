@@ -111,3 +111,70 @@ def test_each_domain_imports_only_those_below_it():
 
 def test_integration_reads_the_other_domains_through_the_registries():
     assert import_graph()["integration"] <= {"accounts", "members", "core"}
+
+
+# --- One permission model: rights are decided by named predicates, not by roles ---------------
+
+# Where reading a user's global roles is the point: computing roles (the core, each domain's
+# policies), the model itself, and checking data rather than rights.
+ROLE_READERS = {"policies.py", "security.py", "models.py"}
+ROLE_CHECKS_OF_DATA = {
+    # A person named to a follow-up team must hold the role they are named as.
+    ("integration/services.py", "_check_team_user"),
+    # A counsellor who opens a pathway is its first counsellor; an administrator names one.
+    ("integration/services.py", "open_pathway"),
+}
+
+
+def has_role_calls(source: str, name: str) -> list[tuple[str, int]]:
+    """(enclosing function, line) of each `.has_role(` call in `source`."""
+    found: list[tuple[str, int]] = []
+
+    def visit(node: ast.AST, function: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = function
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                inner = child.name
+            if (
+                isinstance(child, ast.Call)
+                and isinstance(child.func, ast.Attribute)
+                and child.func.attr == "has_role"
+            ):
+                found.append((function, child.lineno))
+            visit(child, inner)
+
+    visit(ast.parse(source, name), "")
+    return found
+
+
+def rights_decided_by_roles() -> list[str]:
+    """`.has_role(` calls outside the places allowed above, as "path:line in function"."""
+    misplaced = []
+    for path in sorted(PORTAL.rglob("*.py")):
+        if path.name in ROLE_READERS:
+            continue
+        relative = path.relative_to(PORTAL).as_posix()
+        for function, line in has_role_calls(path.read_text(), str(path)):
+            if (relative, function) not in ROLE_CHECKS_OF_DATA:
+                misplaced.append(f"{relative}:{line} in {function or 'the module'}")
+    return misplaced
+
+
+def test_the_check_finds_a_role_test_in_a_view():
+    source = (
+        "def index():\n"
+        "    user = acting_user()\n"
+        "    if not user.has_role(Role.ADMIN):\n"
+        "        abort(403)\n"
+        "allowed = current_user.has_role(Role.BOARD)\n"
+    )
+    assert has_role_calls(source, "views.py") == [("index", 3), ("", 5)]
+
+
+def test_rights_are_decided_by_named_predicates():
+    """A view, service or template helper asks a predicate (`policies.can_...`, `can()`), never
+    `user.has_role(...)`: a rule written with roles does not show in the permissions matrix."""
+    assert rights_decided_by_roles() == [], (
+        "Decide rights with a named predicate over core.security.can (a site-wide permission "
+        "if needed, then regenerate tests/core/permissions_matrix.txt)."
+    )

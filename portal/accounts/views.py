@@ -18,7 +18,7 @@ from portal.accounts.forms import (
     PreferencesForm,
     SetupCodeForm,
 )
-from portal.accounts.models import Role, User, UserRole
+from portal.accounts.models import Role, User
 from portal.accounts.pdf import setup_sheet_pdf
 from portal.core.errors import DomainError, TooManyAttempts
 from portal.core.htmx import hx_redirect, render
@@ -398,10 +398,10 @@ def _set_active(user_id: int, active: bool):
 def list_setup_codes():
     _require(policies.can_issue_setup_codes(current_user))
     search = request.args.get("q", "").strip()[:100]
-    query = _account_query(search, None).where(User.active.is_(True))
-    if not policies.can_manage_accounts(current_user):
-        # Counsellors see plain member accounts only (see policies.can_issue_setup_code).
-        query = query.where(~User.role_grants.any(UserRole.role != Role.MEMBER.value))
+    # Counsellors see plain member accounts only (see policies.can_issue_setup_code).
+    query = _account_query(search, None).where(
+        User.active.is_(True), policies.setup_code_accounts_clause(current_user)
+    )
     users, page, pages, total = _paginate(query)
     return render(
         "accounts/setup_codes.html",

@@ -212,6 +212,8 @@ SITE_PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.VIEW_AUDIT_LOG: frozenset({GlobalRole.ADMIN}),
     Permission.VIEW_DIRECTORY: frozenset({AUTHENTICATED}),
     Permission.MANAGE_MEMBERS: frozenset({GlobalRole.BOARD, GlobalRole.ADMIN}),
+    # Admit someone as they enter the register (the same role as on an applicant).
+    Permission.DECIDE_MEMBERSHIP: frozenset({GlobalRole.BOARD}),
     Permission.MANAGE_BODIES: frozenset({GlobalRole.BOARD, GlobalRole.ADMIN}),
     Permission.PRINT_WELCOME_SHEETS: frozenset(
         {GlobalRole.BOARD, GlobalRole.ADMIN, GlobalRole.COUNSELLOR}
@@ -219,6 +221,12 @@ SITE_PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.MANAGE_POLLS: frozenset({GlobalRole.BOARD}),
     Permission.MANAGE_MEETINGS: frozenset({GlobalRole.BOARD}),
     Permission.OPEN_PATHWAYS: frozenset({GlobalRole.ADMIN, GlobalRole.COUNSELLOR}),
+    # Integration: a list of the people one follows (the roles one can be assigned as); every
+    # pathway under way with its team, to choose it; a person's data with no record (membership
+    # data only, see `integration.export`).
+    Permission.FOLLOW: frozenset({GlobalRole.COUNSELLOR, GlobalRole.TRAINER}),
+    Permission.MANAGE_TEAM: frozenset({GlobalRole.ADMIN}),
+    Permission.EXPORT: frozenset({GlobalRole.ADMIN}),
     Permission.VIEW_REPORTS: frozenset({GlobalRole.BOARD, GlobalRole.ADMIN, GlobalRole.COUNSELLOR}),
     Permission.CONFIGURE_PATHWAYS: frozenset({GlobalRole.ADMIN, GlobalRole.COUNSELLOR}),
 }

@@ -36,7 +36,7 @@ from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import User
 from portal.core import audit
 from portal.core.db import local_today
 from portal.core.errors import DomainError, NotAllowed
@@ -69,7 +69,6 @@ from portal.integration.models import (
     Skill,
     SkillAssessment,
     SupportAction,
-    TeamRole,
 )
 from portal.members.models import Member
 
@@ -574,24 +573,14 @@ def _linked_pathways(member: Member) -> list[Pathway]:
 
 
 def _is_counsellor_with_access(user, pathways: list[Pathway]) -> bool:
-    """Assigned today as counsellor, with access to personal data, to one of these records."""
-    return any(
-        policies.can_read_barriers(user, pathway)
-        and any(
-            a.role == TeamRole.COUNSELLOR and a.personal_data
-            for a in policies.active_assignments(user, pathway)
-        )
-        for pathway in pathways
-    )
+    """Assigned today as counsellor, with access to personal data, to one of these records: who
+    may export them beside the member themself (found first, by `can_export_member`)."""
+    return any(policies.can_export(user, pathway) for pathway in pathways)
 
 
 def _is_admin(user) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.active
-        and user.has_role(Role.ADMIN)
-    )
+    """May export the data of a member with no record (membership data only)."""
+    return policies.can_export_without_record(user)
 
 
 def exporter_for(user, member: Member) -> Exporter | None:

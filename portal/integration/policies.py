@@ -57,6 +57,13 @@ def _can(user, permission: Permission, pathway: Pathway | None = None) -> bool:
     return _logged_in(user) and can(user, permission, pathway)
 
 
+def may_be_assigned_as(user, role: TeamRole | str) -> bool:
+    """Can the account be in a follow-up team as `role` (counsellor or trainer)? While it is
+    active and holds that global role: an assignment holds only as long (`active_assignments`),
+    and a counsellor who opens a pathway follows it (`services.open_pathway`)."""
+    return _logged_in(user) and user.has_role(Role(str(role)))
+
+
 # --- The roles a person holds on a record --------------------------------------------------------
 
 
@@ -86,7 +93,7 @@ def active_assignments(user, pathway: Pathway) -> list[Assignment]:
             )
         ).all()
         # The assignment holds only while the account keeps the role it was given for.
-        cache[key] = [a for a in rows if user.has_role(Role(a.role))]
+        cache[key] = [a for a in rows if may_be_assigned_as(user, a.role)]
     return list(cache[key])
 
 
@@ -120,7 +127,7 @@ def record_role_clauses(user) -> dict[str, sa.ColumnElement[bool]]:
     if not _logged_in(user):
         return {}
     today = local_today()
-    held = [r.value for r in TeamRole if user.has_role(Role(r.value))]
+    held = [r.value for r in TeamRole if may_be_assigned_as(user, r)]
 
     def assigned(roles: list[str], *, personal_data: bool = False) -> sa.ColumnElement[bool]:
         if not roles:
@@ -246,6 +253,29 @@ def break_glass_open(user, pathway: Pathway) -> RecordRead | None:
 
 def can_open_pathway(user) -> bool:
     return _can(user, P.OPEN_PATHWAYS)
+
+
+def opens_as_counsellor(user) -> bool:
+    """Does the user follow, as counsellor, the pathway they open? (Otherwise, e.g. an
+    administrator, they name its first counsellor.)"""
+    return may_be_assigned_as(user, TeamRole.COUNSELLOR)
+
+
+def can_follow_people(user) -> bool:
+    """Has a list of the people they follow (counsellors and trainers), even an empty one."""
+    return _can(user, P.FOLLOW)
+
+
+def can_list_all_pathways(user) -> bool:
+    """Sees every pathway under way and who follows it, to choose the team (administrators;
+    reading one takes a written reason, see `can_break_glass`)."""
+    return _can(user, P.MANAGE_TEAM)
+
+
+def can_export_without_record(user) -> bool:
+    """Export, with a written reason, the data of a member who has no record (none, or only
+    anonymised ones): the membership data only (administrators, see `export.exporter_for`)."""
+    return _can(user, P.EXPORT)
 
 
 def can_view_reports(user) -> bool:

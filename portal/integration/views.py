@@ -234,11 +234,11 @@ def _user_choices(users: list[User]) -> list[SelectChoice]:
 
 
 def _team_roles(user) -> bool:
-    return user is not None and user.active and user.has_role(Role.COUNSELLOR, Role.TRAINER)
+    return policies.can_follow_people(user)
 
 
 def _is_admin(user) -> bool:
-    return user is not None and user.active and user.has_role(Role.ADMIN)
+    return policies.can_list_all_pathways(user)
 
 
 @bp.route("/")
@@ -354,7 +354,7 @@ def new_pathway():
     user = acting_user()
     if not policies.can_open_pathway(user):
         journal.refuse(user, None, ReadKind.PAGE, "new")
-    needs_counsellor = not user.has_role(Role.COUNSELLOR)
+    needs_counsellor = not policies.opens_as_counsellor(user)
     if request.method == "GET":
         preset = _id(request.args.get("member"))
         form = forms.NewPathwayForm(formdata=None, member=str(preset or ""), entry_on=local_today())

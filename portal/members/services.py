@@ -224,7 +224,7 @@ def create_member(
     data = check_member_data(data)
     applied_on = _check_date(None, applied_on or local_today())
     if admitted_on is not None:
-        if actor is not None and not actor.has_role(Role.BOARD):
+        if actor is not None and not can(actor, Permission.DECIDE_MEMBERSHIP):
             raise NotAllowed(_l("Only the board admits members."))
         admitted_on = _check_date(None, admitted_on)
         if admitted_on < applied_on:
@@ -521,7 +521,7 @@ def issue_welcome_code(actor, member: Member, config):
     if not can(actor, Permission.PRINT_WELCOME_SHEETS, member):
         raise NotAllowed(_l("You cannot print a welcome sheet for this member."))
     user = member.user or create_account_for(actor, member)
-    if not (user.roles <= {Role.MEMBER}) and not actor.has_role(Role.ADMIN):
+    if not (user.roles <= {Role.MEMBER}) and not can(actor, Permission.MANAGE_ACCOUNTS, user):
         raise NotAllowed(
             _l("This account has more rights than a member's: only an administrator can do this.")
         )

@@ -201,6 +201,7 @@ def test_grant_on_a_page_with_a_similar_key_does_not_leak(db):
                 P.VIEW_DIRECTORY,
                 P.ADD_CONTENT,
                 P.MANAGE_MEMBERS,
+                P.DECIDE_MEMBERSHIP,
                 P.MANAGE_BODIES,
                 P.PRINT_WELCOME_SHEETS,
                 P.MANAGE_POLLS,
@@ -208,7 +209,7 @@ def test_grant_on_a_page_with_a_similar_key_does_not_leak(db):
                 P.VIEW_REPORTS,
             },
         ),
-        ({Role.TRAINER}, {P.VIEW_DIRECTORY}),
+        ({Role.TRAINER}, {P.VIEW_DIRECTORY, P.FOLLOW}),
         (
             {Role.COUNSELLOR},
             {
@@ -216,6 +217,7 @@ def test_grant_on_a_page_with_a_similar_key_does_not_leak(db):
                 P.ISSUE_SETUP_CODES,
                 P.PRINT_WELCOME_SHEETS,
                 P.OPEN_PATHWAYS,
+                P.FOLLOW,
                 P.VIEW_REPORTS,
                 P.CONFIGURE_PATHWAYS,
             },
@@ -232,6 +234,8 @@ def test_grant_on_a_page_with_a_similar_key_does_not_leak(db):
                 P.MANAGE_BODIES,
                 P.PRINT_WELCOME_SHEETS,
                 P.OPEN_PATHWAYS,
+                P.MANAGE_TEAM,
+                P.EXPORT,
                 P.VIEW_REPORTS,
                 P.CONFIGURE_PATHWAYS,
             },

@@ -12,8 +12,8 @@ from flask import current_app
 from flask_babel import force_locale, format_number
 from flask_babel import lazy_gettext as _l
 
-from portal.accounts.models import Role
 from portal.core.errors import DomainError
+from portal.core.security import Permission, can
 from portal.extensions import db
 from portal.members import services
 from portal.members.csvio.fileformat import (
@@ -305,7 +305,7 @@ class _RowChecker:
         applied_on = self.date(line, "applied_on", cells["applied_on"])
         admitted_on = self.date(line, "admitted_on", cells["admitted_on"])
         if admitted:
-            if self.actor is not None and not self.actor.has_role(Role.BOARD):
+            if self.actor is not None and not can(self.actor, Permission.DECIDE_MEMBERSHIP):
                 self.problem(line, "state", _l("Only the board admits members."))
             if not cells["admitted_on"]:
                 self.problem(line, "admitted_on", _l("Give the date the member was admitted."))
