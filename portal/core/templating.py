@@ -11,7 +11,7 @@ from portal.core import security
 from portal.core.htmx import is_htmx
 from portal.core.i18n import LANGUAGE_NAMES, available_languages
 from portal.core.markdown import render_markdown
-from portal.core.workflow import available_transitions, history_of
+from portal.core.workflow import available_transitions, blocked_transitions, history_of
 
 # Names of versioned fields, for diffs.
 FIELD_TITLES = {"title": _l("Title"), "summary": _l("Summary"), "body": _l("Text")}
@@ -38,6 +38,7 @@ def init_templating(app: Flask) -> None:
             current_user, security.Permission(permission), obj
         ),
         transitions_for=lambda obj: available_transitions(obj, current_user),
+        blocked_for=lambda obj: blocked_transitions(obj, current_user),
         recent_steps=_recent_steps,
         role_title=lambda role: security.ROLE_TITLES.get(role, role),
         field_titles=FIELD_TITLES,

@@ -102,6 +102,18 @@ def available_transitions(obj: Securable, user) -> list[Transition]:
     ]
 
 
+def blocked_transitions(obj: Securable, user) -> list[tuple[Transition, str]]:
+    """The transitions `user` has the permission for now but whose guard refuses, each with the
+    guard's reason (what the page says instead of offering the step)."""
+    blocked = []
+    for t in obj.workflow.from_state(obj.state):  # type: ignore[attr-defined]
+        if t.guard is not None and can(user, t.permission, obj):
+            reason = t.guard(obj, user)
+            if reason is not None:
+                blocked.append((t, str(reason)))
+    return blocked
+
+
 def apply_transition(
     obj: Securable, name: str, actor, comment: str = "", **audit_details
 ) -> WorkflowHistory:
