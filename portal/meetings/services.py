@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import lazyload
 
 from portal.core import audit, search
-from portal.core.db import local_today, utcnow
+from portal.core.db import MAX_ID, local_today, utcnow
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.outbox import queue_mail
 from portal.core.security import LocalRoleGrant, Permission, allowed_clause, can
@@ -184,14 +184,16 @@ def _check_link(link: str) -> str:
 def _person(member_id: int | None, field: str) -> int | None:
     if member_id is None:
         return None
-    found = db.session.get(Member, member_id) if 0 < member_id < 2**31 else None
+    found = db.session.get(Member, member_id) if 0 < member_id <= MAX_ID else None
     if found is None:
         raise DomainError(_l("Choose a person from the list."), field=field)
     return found.id
 
 
 def _clean(data: MeetingData) -> dict:
-    body = db.session.get(Body, data.body_id) if data.body_id and 0 < data.body_id < 2**31 else None
+    body = (
+        db.session.get(Body, data.body_id) if data.body_id and 0 < data.body_id <= MAX_ID else None
+    )
     if body is None or not body.active:
         raise DomainError(_l("Choose a body from the list."), field="body_id")
     if data.kind not in KINDS_OF_BODY.get(body.kind, ()):

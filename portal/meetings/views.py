@@ -26,7 +26,7 @@ from portal.meetings.models import MEETING_KIND_TITLES, Meeting
 from portal.meetings.sections import attempt_step, meeting_or_404, sections_context
 from portal.meetings.workflow import MEETING_SERVICE_STEPS
 from portal.members import bodies as body_services
-from portal.voting import services as voting
+from portal.members.lookup import member_of
 
 PAST_PAGE_SIZE = 20
 ONLY_403 = frozenset({403})  # the meeting's steps show any other refusal in their box
@@ -449,7 +449,7 @@ def calendar_feed(token: str):
 
 
 def _my_calendar(secret: str | None = None, status: int = 200):
-    member = voting.member_of(current_user)
+    member = member_of(current_user)
     token = services.active_calendar_token(member)
     feed_url = None
     if secret:

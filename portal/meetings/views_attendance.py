@@ -24,7 +24,7 @@ from portal.meetings.agenda import to_local
 from portal.meetings.forms_attendance import CheckInForm, StatusForm
 from portal.meetings.models import ATTENDANCE_TITLES, Meeting
 from portal.meetings.sections import attempt_step, meeting_or_404, page_section
-from portal.voting.services import member_of
+from portal.members.lookup import member_of
 
 PAGE = "meetings/_attendance_page.html"
 FRAGMENT = "meetings/_attendance.html"

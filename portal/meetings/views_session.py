@@ -20,6 +20,7 @@ from portal.meetings.forms_session import CurrentItemForm, OpenPollForm
 from portal.meetings.models import AgendaItem, ItemKind, Meeting
 from portal.meetings.sections import agenda_item_or_404, attempt_step, meeting_or_404, page_section
 from portal.meetings.views_attendance import digest, unchanged
+from portal.members.lookup import member_of
 from portal.voting import services as voting
 from portal.voting.models import Poll
 from portal.voting.views import VOTE_TITLES
@@ -69,7 +70,7 @@ class SessionSection:
 
     @cached_property
     def me(self):
-        return voting.member_of(self.viewer)
+        return member_of(self.viewer)
 
     @cached_property
     def am_present(self) -> bool:
@@ -215,7 +216,7 @@ def ask_to_speak(meeting_id: int):
     return _step(
         meeting_id,
         Permission.VIEW,
-        lambda m: session.ask_to_speak(acting_user(), m, voting.member_of(acting_user())),
+        lambda m: session.ask_to_speak(acting_user(), m, member_of(acting_user())),
         _("You are on the list to speak."),
     )
 
@@ -226,7 +227,7 @@ def withdraw_from_speaking(meeting_id: int):
     return _step(
         meeting_id,
         Permission.VIEW,
-        lambda m: session.withdraw(acting_user(), m, voting.member_of(acting_user())),
+        lambda m: session.withdraw(acting_user(), m, member_of(acting_user())),
         _("You are off the list."),
     )
 

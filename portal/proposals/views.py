@@ -22,6 +22,7 @@ from portal.core.urls import public_url
 from portal.core.viewhelpers import acting_user, int_arg, item_or_404
 from portal.core.workflow import available_transitions
 from portal.members import bodies as body_services
+from portal.members.lookup import member_of
 from portal.proposals import bp, services
 from portal.proposals.forms import (
     AnswerForm,
@@ -33,7 +34,6 @@ from portal.proposals.forms import (
 from portal.proposals.models import FOLLOW_STATUS_TITLES, FollowStatus, Proposal
 from portal.proposals.sections import sections_context
 from portal.proposals.workflow import PROPOSAL_WORKFLOW, SERVICE_STEPS
-from portal.voting import services as voting
 
 PAGE_SIZE = 20
 FIELD_TITLES = {
@@ -95,7 +95,7 @@ def _steps(proposal: Proposal):
 
 
 def _support_context(proposal: Proposal) -> dict:
-    member = voting.member_of(current_user)
+    member = member_of(current_user)
     return {
         "supports": services.support_count(proposal),
         "threshold": services.support_threshold(proposal),

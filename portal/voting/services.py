@@ -33,7 +33,7 @@ from portal.core.security import Permission, can
 from portal.core.workflow import apply_transition
 from portal.extensions import db
 from portal.members import bodies as body_services
-from portal.members.lookup import forget_member_of, member_of  # noqa: F401 (re-exported)
+from portal.members.lookup import member_of
 from portal.members.models import Body, Majority, Member
 from portal.voting import notify
 from portal.voting import tally as tallying

@@ -30,6 +30,7 @@ from portal.core.viewhelpers import (
 )
 from portal.extensions import db
 from portal.members import bodies as body_services
+from portal.members.lookup import member_of
 from portal.members.models import Member
 from portal.voting import bp, services
 from portal.voting.forms import (
@@ -68,7 +69,7 @@ def list_polls():
     order = sa.case({"open": 0, "draft": 1, "closed": 2, "cancelled": 3}, value=Poll.state)
     shown = paginate(query, int_arg("page"), PAGE_SIZE, order, Poll.id.desc())
     polls, page, pages = shown.items, shown.number, shown.pages
-    me = services.member_of(current_user)
+    me = member_of(current_user)
     voted = set()
     if me is not None and polls:
         voted = set(
@@ -167,7 +168,7 @@ def edit_poll(poll_id: int):
 
 def _me() -> Member | None:
     """The viewer's member record (read once per request by the service)."""
-    return services.member_of(current_user)
+    return member_of(current_user)
 
 
 def _context(poll: Poll, *, full_page: bool = True, **extra) -> dict:
@@ -419,7 +420,7 @@ def step(poll_id: int):
 @login_required
 def give_proxy(poll_id: int):
     poll = _poll_or_404(poll_id)
-    me = services.member_of(current_user)
+    me = member_of(current_user)
     form = ProxyForm()
     form.holder_id.choices = []
     if me is None or not form.validate():
@@ -446,7 +447,7 @@ def give_proxy(poll_id: int):
 def revoke_proxy(poll_id: int, proxy_id: int):
     poll = _poll_or_404(poll_id)
     proxy = row_or_404(Proxy, proxy_id, poll_id=poll.id)
-    me = services.member_of(current_user)
+    me = member_of(current_user)
     if (me is None or proxy.principal_id != me.id) and not can(
         current_user, Permission.MANAGE_POLLS, poll
     ):

@@ -20,6 +20,7 @@ from portal.accounts.models import Role
 from portal.core.db import local_today
 from portal.extensions import db
 from portal.members import bodies
+from portal.members.lookup import member_of
 from portal.proposals import amendments, attachments, comments
 from portal.proposals import services as proposals
 from portal.voting import services as voting
@@ -81,11 +82,11 @@ def setup(site) -> Setup:
         committee = bodies.create_body(
             None, bodies.BodyData(kind="committee", name="Wyndham-Ashgrove sorting committee")
         )
-        make_mandate(voting.member_of(author), committee, "member")
+        make_mandate(member_of(author), committee, "member")
         adopted = make_proposal(
             author, "vote", title=ADOPTED_TITLE, board=board, body_id=committee.id
         )
-        voting.cast_vote(author, adopted.poll, voting.member_of(author), {"vote": "yes"})
+        voting.cast_vote(author, adopted.poll, member_of(author), {"vote": "yes"})
         voting.close_poll(board, adopted.poll)
         proposals.settle_vote(board, adopted)
         db.session.commit()

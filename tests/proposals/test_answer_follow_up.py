@@ -17,6 +17,7 @@ from sqlalchemy import event
 from portal.core.audit import AuditEntry
 from portal.core.errors import DomainError, NotAllowed
 from portal.extensions import db
+from portal.members.lookup import member_of
 from portal.proposals import services
 from portal.proposals.models import Proposal, ProposalSupport
 from portal.voting import services as voting
@@ -46,7 +47,7 @@ def adopted(author, **fields) -> Proposal:
     yes = voter(given="Yes")
     proposal = make_proposal(author, state="vote", **fields)
     vote(proposal.poll, yes, {"vote": "yes"})
-    vote(proposal.poll, voting.member_of(author), {"vote": "yes"})
+    vote(proposal.poll, member_of(author), {"vote": "yes"})
     voting.close_poll(factory_board(), proposal.poll)
     services.settle_vote(factory_board(), proposal)
     assert proposal.state == "adopted"
