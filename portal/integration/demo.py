@@ -7,8 +7,10 @@
 - Amina Diallo's pathway is full (log in as `amina.diallo`, "My pathway"; or as `anne.moreau`):
   eligibility, an extension, goals with their history, support actions, assessments by her
   trainer, barriers, a correction she asked for and its answer, and reads in the journal.
-- Kofi Mensah's pathway ended on 31 March 2026 with a long-term job (a cook). Most figures of
-  a WISE this small are "fewer than 5" in the reports, as the reports promise.
+- Kofi Mensah's pathway ended on 31 March 2026 with a long-term job (a cook). Pathways whose
+  planned end (two years after entry) is already past on the day the demo is loaded ended then,
+  with an outcome. Most figures of a WISE this small are "fewer than 5" in the reports, as the
+  reports promise.
 
 Everything goes through the services, as the counsellors and trainers would do it.
 """
@@ -49,6 +51,14 @@ TRAINERS = {
     "Cleaning": "elena.popescu",
 }
 REFERRERS = ["France Travail", "Mission locale", "Social services", "Employment office"]
+# How the pathways that reached their planned end before the demo is loaded ended.
+ENDINGS = [
+    ("long_term_job", "Hired for good by a cleaning company."),
+    ("training", "Started a cook's diploma."),
+    ("short_term_job", "Six-month contract in a warehouse."),
+    ("long_term_job", "Hired by the furniture shop next door."),
+    ("job_seeking", "Looking for work, with France Travail."),
+]
 
 
 @dataclass(frozen=True)
@@ -131,6 +141,10 @@ def load_demo_integration() -> DemoIntegration:
                 actions += 1
         if account.username == "amina.diallo":
             actions += _amina(pathway, account, anne, trainer, skills)
+        elif pathway.planned_end_on < local_today():
+            # The demo is loaded on any day: a pathway whose planned end has passed has ended.
+            code, note = ENDINGS[index % len(ENDINGS)]
+            services.record_exit(counsellor, pathway, pathway.planned_end_on, outcomes[code], note)
     kofi = db.session.scalar(
         sa.select(Member)
         .join(User, Member.user_id == User.id)
@@ -174,7 +188,7 @@ def _amina(pathway: Pathway, amina: User, anne: User, trainer: User | None, skil
         services.extend(
             anne,
             pathway,
-            _add_months(pathway.planned_end_on, 12),
+            max(_add_months(pathway.planned_end_on, 12), _add_months(local_today(), 6)),
             "One more year to finish the food hygiene training.",
         )
     hygiene = content.add_goal(
