@@ -178,3 +178,45 @@ def test_rights_are_decided_by_named_predicates():
         "Decide rights with a named predicate over core.security.can (a site-wide permission "
         "if needed, then regenerate tests/core/permissions_matrix.txt)."
     )
+
+
+# The documented exceptions to "views never commit" (docs/architecture.md, the request
+# lifecycle): a login attempt is stored before the password is checked, so parallel attempts
+# across workers see each other.
+VIEW_COMMITS_ALLOWED = {("accounts/views.py", "_record_attempt")}
+
+
+def transaction_calls(source: str, name: str) -> list[tuple[str, int]]:
+    """(enclosing function, line) of each `.commit(` or `.rollback(` call in `source`."""
+    found: list[tuple[str, int]] = []
+
+    def visit(node: ast.AST, function: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, ast.FunctionDef) else function
+            if (
+                isinstance(child, ast.Call)
+                and isinstance(child.func, ast.Attribute)
+                and child.func.attr in ("commit", "rollback")
+            ):
+                found.append((function, child.lineno))
+            visit(child, inner)
+
+    visit(ast.parse(source, name), "")
+    return found
+
+
+def test_the_check_finds_a_commit_in_a_view():
+    source = "def save():\n    db.session.commit()\n    db.session.rollback()\n"
+    assert transaction_calls(source, "views.py") == [("save", 2), ("save", 3)]
+
+
+def test_views_leave_commits_to_the_request_lifecycle():
+    """Views never commit or roll back: the lifecycle commits after a success and rolls back
+    otherwise (portal/core/lifecycle.py), so a refused service leaves nothing half-saved."""
+    misplaced = []
+    for path in sorted(PORTAL.glob("*/views*.py")):
+        relative = path.relative_to(PORTAL).as_posix()
+        for function, line in transaction_calls(path.read_text(), str(path)):
+            if (relative, function) not in VIEW_COMMITS_ALLOWED:
+                misplaced.append(f"{relative}:{line} in {function}")
+    assert misplaced == []
