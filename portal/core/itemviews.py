@@ -22,6 +22,7 @@ from portal.core import history, security
 from portal.core.errors import DomainError
 from portal.core.forms import GrantForm, RevokeForm
 from portal.core.htmx import render
+from portal.core.lifecycle import attempt
 from portal.core.security import LocalRoleGrant, Permission, can
 from portal.core.viewhelpers import MAX_ID, acting_user, int_arg
 from portal.core.workflow import history_of
@@ -132,13 +133,11 @@ def revert(item, version: int, screens: ItemScreens):
     """Bring an old version back as a new one (the caller checked EDIT)."""
     if not FlaskForm().validate():  # only the CSRF token is posted
         abort(400)
-    try:
-        screens.revert_service(acting_user(), item, version)
+    try:  # in a savepoint: a refusal keeps nothing, though the redirect is committed
+        attempt(None, screens.revert_service, acting_user(), item, version)
     except DomainError as error:
-        db.session.rollback()
         flash(str(error.message), "error")
         return redirect(screens.url(screens.endpoints.history, item))
-    db.session.commit()
     flash(_("Version %(version)d is back, saved as a new version.", version=version), "success")
     return redirect(screens.url(screens.endpoints.view, item))
 
@@ -174,13 +173,11 @@ def grant(item, screens: ItemScreens):
     person = screens.people.get(form.user_id.data) if form.user_id.data <= MAX_ID else None
     if person is None:
         abort(404)
-    try:
-        security.grant_local_role(acting_user(), item, person, form.role.data)
+    try:  # in a savepoint: a refusal keeps nothing, though the redirect is committed
+        attempt(None, security.grant_local_role, acting_user(), item, person, form.role.data)
     except DomainError as error:
-        db.session.rollback()
         flash(str(error.message), "error")
     else:
-        db.session.commit()
         flash(str(screens.texts.granted) % {"name": person.display_name}, "success")
     return back
 
@@ -195,12 +192,10 @@ def revoke(item, screens: ItemScreens):
     )
     if grant is None or grant.object_key not in item.path_keys():
         abort(404)
-    try:
-        security.revoke_local_role(acting_user(), item, grant)
+    try:  # in a savepoint: a refusal keeps nothing, though the redirect is committed
+        attempt(None, security.revoke_local_role, acting_user(), item, grant)
     except DomainError as error:
-        db.session.rollback()
         flash(str(error.message), "error")
     else:
-        db.session.commit()
         flash(_("The role is taken back."), "success")
     return redirect(screens.url(screens.endpoints.sharing, item))
