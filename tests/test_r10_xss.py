@@ -369,11 +369,16 @@ def test_reflected_vectors_are_escaped(app, client, vector):
             response = boss.get(url, query_string=query, headers=headers or {})
             assert response.status_code == 200, url
             seen.seen.append((f"GET {url}?…={vector!r} {headers}", response, False))
-    audit = {"who": vector, "what": vector, "since": vector, "until": vector, "page": vector}
+    audit = {"who": vector, "what": vector, "page": vector}
     for headers in (None, HX):
         response = boss.get("/audit", query_string=audit, headers=headers or {})
         assert response.status_code == 200
         seen.seen.append((f"GET /audit?who={vector!r} {headers}", response, False))
+        # A date filter that is no date is left out and said so, with 422 (home.views._date).
+        dates = {**audit, "since": vector, "until": vector}
+        response = boss.get("/audit", query_string=dates, headers=headers or {})
+        assert response.status_code == 422
+        seen.seen.append((f"GET /audit?since={vector!r} {headers}", response, False))
     audit_page = boss.get("/audit", query_string={"who": vector}).get_data(as_text=True)
     echoed = re.search(r'id="audit-who" name="who" value="([^"]*)"', audit_page)
     assert html.unescape(echoed.group(1)) == vector.lower()  # echoed inside the attribute
