@@ -18,6 +18,7 @@ from portal.core.db import local_today, utcnow
 from portal.core.htmx import is_htmx, render
 from portal.core.lifecycle import REFUSED
 from portal.core.security import Permission
+from portal.core.urls import public_base_url
 from portal.core.viewhelpers import MAX_ID, acting_user, form_error
 from portal.meetings import attendance, bp, minutes_record
 from portal.meetings.agenda import to_local
@@ -321,7 +322,7 @@ def attendance_sheet_pdf(meeting: Meeting, base_url: str) -> bytes:
 @login_required
 def attendance_sheet(meeting_id: int):
     meeting = meeting_or_404(meeting_id, Permission.MANAGE_MEETINGS)
-    pdf = attendance_sheet_pdf(meeting, request.url_root)
+    pdf = attendance_sheet_pdf(meeting, public_base_url() + "/")
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = (

@@ -18,7 +18,7 @@ from portal.core.errors import DomainError
 from portal.core.forms import TransitionForm
 from portal.core.htmx import render
 from portal.core.security import Permission, can
-from portal.core.urls import public_url
+from portal.core.urls import public_base_url, public_url
 from portal.core.viewhelpers import (
     MAX_ID,
     acting_user,
@@ -167,7 +167,7 @@ def view_minutes(minutes_id: int):
 @bp.route("/minutes/<int:minutes_id>/minutes.pdf")
 def minutes_pdf_file(minutes_id: int):
     minutes = _minutes_or_404(minutes_id)
-    response = make_response(minutes_pdf(services.report(minutes), request.url_root))
+    response = make_response(minutes_pdf(services.report(minutes), public_base_url() + "/"))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="minutes-{minutes.id}.pdf"'
     return response

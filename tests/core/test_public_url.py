@@ -93,3 +93,22 @@ def test_forgot_password_link_uses_the_public_address_not_the_host_header(client
     assert links, body
     assert all(link.startswith("https://portal.example.org/password/reset/") for link in links)
     assert "evil.example" not in body
+
+
+def test_only_core_urls_reads_the_request_address():
+    """`request.host_url`, `url_root`, `host` and `_external=True` all come from the Host header:
+    only `core.urls.public_base_url` may read it (its development fallback). PDFs resolve their
+    links against the public address too (WeasyPrint's base_url)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"\b(host_url|url_root|request\.host\b|_external\s*=)")
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("portal", "templates")
+        for path in sorted((root / folder).rglob("*"))
+        if path.suffix in (".py", ".html", ".txt") and path.name != "urls.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert found == []
