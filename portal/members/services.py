@@ -685,11 +685,27 @@ LOOK_ALIKES = str.maketrans(
 )
 
 
+# The capitals that look like another Latin letter than their small letter (Greek ETA like H,
+# NU like N, UPSILON like Y): read as their capital's look-alike in a word that also holds Latin
+# letters ("Hanna" typed with a Greek capital ETA is "Hanna"). A word all in Greek keeps the
+# small letter's reading, so that "ΕΛΕΝΗ" and "Ελένη" stay the same name.
+MIXED_WORD_CAPITALS = str.maketrans({"\u0397": "h", "\u039d": "n", "\u03a5": "y"})
+
+
+def _is_latin(letter: str) -> bool:
+    return unicodedata.name(letter, "").startswith("LATIN ")
+
+
+def _read_capitals(word: str) -> str:
+    return word.translate(MIXED_WORD_CAPITALS) if any(map(_is_latin, word)) else word
+
+
 def unique_name(text: str) -> str:
     """A name as compared to find duplicates: without case, accents or extra spaces, and with
     letters of other alphabets that look like Latin ones read as those (see LOOK_ALIKES). Names
     in other alphabets keep their letters: two of them are not the same name for that."""
-    letters = unicodedata.normalize("NFKD", text).casefold().translate(LOOK_ALIKES)
+    words = unicodedata.normalize("NFKD", text).split()
+    letters = " ".join(map(_read_capitals, words)).casefold().translate(LOOK_ALIKES)
     plain = "".join(c for c in letters if not unicodedata.combining(c))
     return " ".join(plain.split())
 

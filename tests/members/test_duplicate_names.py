@@ -46,6 +46,11 @@ def same_name_problems(board, *rows: str) -> dict[int, str]:
         (f"{GREEK_CAPITAL_ALPHA}hmed Diallo", "Ahmed Diallo"),
         ("Mare\u0219 \u0131on", "Mares Ion"),  # s with a comma below, a dotless i
         ("  ANA   silva ", "Ana Silva"),
+        # Greek capitals drawn like another Latin letter than their small letter (ETA, NU,
+        # UPSILON), where names begin: read as they look beside Latin letters.
+        ("\u039dina Nowak", "Nina Nowak"),
+        ("\u0397anna Lis", "Hanna Lis"),
+        ("\u03a5vonne Li", "Yvonne Li"),
     ],
 )
 def test_look_alike_letters_accents_case_and_spaces_do_not_make_another_name(
@@ -63,6 +68,8 @@ def test_names_in_other_alphabets_are_told_apart():
     assert unique_name("Ольга") != unique_name("Olga")
     # Capitals too: the Cyrillic capitals of "Марта" look like Latin "MAPTA".
     assert unique_name("МАРТА") == unique_name("Марта") == unique_name("Mapta")
+    # A name all in Greek is the same name in capitals and in small letters.
+    assert unique_name("ΕΛΕΝΗ ΝΙΚΟΥ") == unique_name("Ελένη Νίκου")
 
 
 def test_a_cyrillic_a_in_a_name_of_the_register_is_refused_like_the_same_name(board):
