@@ -89,8 +89,9 @@ class Config:
 
     # Failed logins within LOGIN_WINDOW_SECONDS, counted in the database (every worker sees them):
     # after LOGIN_MAX_FAILURES for one account, that account waits for the window to pass; after
-    # LOGIN_MAX_FAILURES_PER_IP from one address (a workplace shares one), every try from there
-    # takes LOGIN_SLOWDOWN_SECONDS more, but a right password is never refused for the address.
+    # LOGIN_MAX_FAILURES_PER_IP from one address (a workplace shares one), passwords from there
+    # are checked LOGIN_SLOWDOWN_SECONDS apart (a sooner try is answered at once: wait and try
+    # again); a right password is never refused for longer because of the address.
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 10)
     LOGIN_MAX_FAILURES_PER_IP = _env_int("LOGIN_MAX_FAILURES_PER_IP", 50)
     LOGIN_SLOWDOWN_SECONDS = _env_int("LOGIN_SLOWDOWN_SECONDS", 2)

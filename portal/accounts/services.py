@@ -10,10 +10,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from time import sleep
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -49,6 +48,11 @@ RESET_REQUEST_KEY = "#password-reset:"
 
 class LoginFailed(DomainError):
     status_code = 422
+
+
+class Paced(TooManyAttempts):
+    """A login from a busy address came sooner than the address's pace allows: it was not
+    checked (nor counted); the person tries again in a few seconds."""
 
 
 @dataclass(frozen=True)
@@ -263,8 +267,10 @@ def record_attempt(username: str, ip_address: str, config) -> LoginAttempt:
     SQLite's write lock is not held while argon2 works). Because attempts on one account or
     address are recorded and counted one at a time, the N-th attempt counts exactly N, whatever
     worker it runs in: exactly the documented number of passwords is ever checked.
-    The decisions (`throttled`: the account waits; `slowed`: the address is busy, the attempt
-    waits a little but goes on) and the candidate account are kept on the attempt (not stored).
+    The decisions (`throttled`: the account waits; `slowed`: the address is busy; `paced`: the
+    address is busy and had a password checked less than LOGIN_SLOWDOWN_SECONDS ago, so this
+    attempt is not checked, and not stored either) and the candidate account are kept on the
+    attempt (not stored).
     """
     ip_address = (ip_address or "-")[:45]
     if username in (SETUP_CODE_KEY, RESET_REQUEST_KEY):
@@ -273,6 +279,11 @@ def record_attempt(username: str, ip_address: str, config) -> LoginAttempt:
         key = normalise_username(username)[:64] or "-"
     _serialise(f"login:{key}", f"login-ip:{ip_address}")
     attempt = LoginAttempt(username=key, ip_address=ip_address)
+    if username not in (SETUP_CODE_KEY, RESET_REQUEST_KEY) and _paced(ip_address, config):
+        attempt.throttled, attempt.slowed, attempt.paced = False, True, True
+        attempt.candidate_id = attempt.candidate_hash = None
+        return attempt
+    attempt.paced = False
     db.session.add(attempt)
     db.session.flush()
     attempt.throttled = _account_over_limit(attempt, config)
@@ -307,35 +318,51 @@ def _account_over_limit(attempt: LoginAttempt, config) -> bool:
     return by_user > config["LOGIN_MAX_FAILURES"]
 
 
-def _address_over_limit(attempt: LoginAttempt, config) -> bool:
-    """Too many failures from this address: its attempts are slowed down, never refused.
-
-    A workplace's workers share one public address: forty people logging in for a general
-    assembly must not be locked out by the typos of the room. The per-account limit still
-    stops guessing on any one account; the delay makes guessing over many accounts slow.
-    """
-    by_ip = db.session.scalar(
+def _address_failures(ip_address: str, config) -> int:
+    return db.session.scalar(
         sa.select(sa.func.count(LoginAttempt.id)).where(
-            LoginAttempt.ip_address == attempt.ip_address,
+            LoginAttempt.ip_address == ip_address,
             LoginAttempt.succeeded.is_(False),
             LoginAttempt.created_at >= _window_start(config),
         )
     )
-    return by_ip > config["LOGIN_MAX_FAILURES_PER_IP"]
 
 
-def _slow_down(attempt: LoginAttempt, config) -> None:
-    """Wait a little before checking a secret sent from a busy address (see above). Called with
-    no transaction open (the attempt was committed), so nobody waits for this one's locks."""
-    if getattr(attempt, "slowed", False) and config["LOGIN_SLOWDOWN_SECONDS"] > 0:
-        sleep(config["LOGIN_SLOWDOWN_SECONDS"])
+def _address_over_limit(attempt: LoginAttempt, config) -> bool:
+    """Too many failures from this address (this attempt included): it is slowed down, never
+    locked out.
+
+    A workplace's workers share one public address: forty people logging in for a general
+    assembly must not be locked out by the typos of the room. The per-account limit still
+    stops guessing on any one account; the pace (`_paced`) makes guessing over many accounts
+    slow. Nothing sleeps in a worker: a try that comes too soon is answered at once.
+    """
+    return _address_failures(attempt.ip_address, config) > config["LOGIN_MAX_FAILURES_PER_IP"]
+
+
+def _paced(ip_address: str, config) -> bool:
+    """The address is busy (its failures reached the limit) and a password from it was checked
+    less than LOGIN_SLOWDOWN_SECONDS ago: one check every few seconds, for the whole address."""
+    seconds = config["LOGIN_SLOWDOWN_SECONDS"]
+    if seconds <= 0 or _address_failures(ip_address, config) < config["LOGIN_MAX_FAILURES_PER_IP"]:
+        return False
+    return bool(
+        db.session.scalar(
+            sa.select(LoginAttempt.id)
+            .where(
+                LoginAttempt.ip_address == ip_address,
+                LoginAttempt.created_at > utcnow() - timedelta(seconds=seconds),
+            )
+            .limit(1)
+        )
+    )
 
 
 def slow_down_notice() -> str:
     """What a person is told when their address is slowed down."""
     return _(
         "Many wrong passwords were typed from this internet connection in the last minutes."
-        " To keep accounts safe, each try now takes a few more seconds."
+        " To keep accounts safe, passwords from it are checked a few seconds apart."
         " Your account is not blocked: you can still log in."
     )
 
@@ -361,11 +388,17 @@ def authenticate(attempt: LoginAttempt, password: str, config) -> User:
     new database statement, so no transaction is open meanwhile when the caller has committed.
     Raises TooManyAttempts when the account is throttled (the password is then not even
     checked), LoginFailed when the username or password is wrong or the account is disabled.
-    From a busy address (too many failures), the check waits a little first: a right password
-    is never refused because of the address.
+    From a busy address (too many failures), passwords are checked a few seconds apart: one that
+    comes too soon raises Paced (try again in a few seconds); a right password is never refused
+    for longer than that because of the address.
     """
     check_throttle(attempt, config)
-    _slow_down(attempt, config)
+    if getattr(attempt, "paced", False):
+        seconds = config["LOGIN_SLOWDOWN_SECONDS"]
+        wait = ngettext(
+            "Wait %(num)d second, then try again.", "Wait %(num)d seconds, then try again.", seconds
+        )
+        raise Paced(f"{wait} {slow_down_notice()}", retry_after=seconds)
     valid = verify_password(attempt.candidate_hash, password)
     user = db.session.get(User, attempt.candidate_id) if valid and attempt.candidate_id else None
     if user is None or not user.active:

@@ -21,7 +21,7 @@ from portal.accounts.forms import (
 from portal.accounts.models import Role, User
 from portal.accounts.pdf import setup_sheet_pdf
 from portal.core.errors import DomainError, TooManyAttempts
-from portal.core.htmx import hx_redirect, render
+from portal.core.htmx import hx_redirect, is_htmx, render
 from portal.core.lifecycle import FORM_STATUSES, REFUSED, attempt, keep_even_if_refused
 from portal.core.paging import paginate
 from portal.core.urls import public_url, safe_next
@@ -88,6 +88,12 @@ def login():
             # take the write lock) before argon2 checks the password.
             try:
                 user = services.authenticate(login_try, form.password.data, current_app.config)
+            except services.Paced as error:  # a busy address: checked a few seconds apart
+                form_error(form, error)
+                # 429; to htmx a 422, the status it swaps in (htmx leaves other 4xx unshown)
+                response = _login_page(form, next_url, 422 if is_htmx() else 429)
+                response.headers["Retry-After"] = str(error.retry_after)
+                return response
             except TooManyAttempts:
                 keep_even_if_refused(lambda: services.record_throttled(login_try))
                 raise
@@ -98,6 +104,10 @@ def login():
                 _start_session(user)
                 current_app.logger.info("User %s logged in", user.id)
                 return hx_redirect(next_url)
+    return _login_page(form, next_url, status)
+
+
+def _login_page(form, next_url: str, status: int):
     return render(
         "accounts/login.html",
         fragment="accounts/_login_form.html",
