@@ -38,3 +38,19 @@ def make_user(
     user.active = active
     db.session.flush()
     return user
+
+
+def service_accepts(service, *args) -> bool:
+    """Would `service(*args)` go through? Tried in a savepoint: nothing of it is kept. For tests
+    that check a page offers an action exactly when its service takes it."""
+    from portal.core.errors import DomainError
+
+    savepoint = db.session.begin_nested()
+    try:
+        service(*args)
+    except DomainError:
+        return False
+    finally:
+        savepoint.rollback()
+        db.session.expire_all()
+    return True

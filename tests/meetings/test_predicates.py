@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from portal.core.errors import DomainError
 from portal.core.security import GlobalRole
-from portal.extensions import db
 from portal.meetings import attendance, session
 from portal.meetings.models import Meeting
 from portal.voting import services as voting
 from portal.voting.models import Poll
+from tests.factories import service_accepts
 from tests.factories_meetings import add_item, make_meeting
 from tests.factories_members import (
     board_body,
@@ -25,18 +24,6 @@ from tests.factories_members import (
 from tests.proposals.test_views import login, text
 
 VIEWERS = ["anonymous", *(str(role) for role in GlobalRole)]
-
-
-def _accepted(service, *args) -> bool:
-    savepoint = db.session.begin_nested()
-    try:
-        service(*args)
-    except DomainError:
-        return False
-    finally:
-        savepoint.rollback()
-        db.session.expire_all()
-    return True
 
 
 @pytest.mark.parametrize("poll_state", ["open", "closed", "cancelled"])
@@ -68,7 +55,7 @@ def test_the_session_offers_the_count_exactly_when_the_service_takes_it(
         page = text(client.get(f"/meetings/{meeting.id}"))
         db.session.expire_all()
         meeting, poll = db.session.get(Meeting, meeting.id), db.session.get(Poll, poll.id)
-        taken[kind] = _accepted(session.record_item_count, user, meeting, poll, {"yes": 1})
+        taken[kind] = service_accepts(session.record_item_count, user, meeting, poll, {"yes": 1})
         assert (form in page) == taken[kind], kind
     assert taken == {k: k == "board" and in_room and poll_state == "open" for k in VIEWERS}
 
@@ -87,6 +74,6 @@ def test_the_check_in_code_is_shown_exactly_to_those_who_run_the_session(app, db
         db.session.expire_all()
         meeting = db.session.get(Meeting, meeting.id)
         shown[kind] = "KM4P7Q" in page
-        taken = _accepted(session.set_current_item, user, meeting, meeting.items[0])
+        taken = service_accepts(session.set_current_item, user, meeting, meeting.items[0])
         assert shown[kind] == taken == session.can_run_session(user, meeting), kind
     assert shown == {k: k == "board" and state == "in_session" for k in VIEWERS}

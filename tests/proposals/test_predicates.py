@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from portal.core.errors import DomainError
 from portal.core.security import GlobalRole, LocalRole, LocalRoleGrant, forget_cached_roles
 from portal.extensions import db
 from portal.proposals import policies, services
 from portal.proposals.models import Proposal
 from portal.voting import services as voting
+from tests.factories import service_accepts
 from tests.factories_members import factory_board, user_with
 from tests.factories_proposals import make_proposal
 from tests.factories_voting import vote, voter
@@ -68,19 +68,6 @@ def _viewer(kind: str, author, proposal):
     return user_with(GlobalRole(kind), username=f"viewer-{kind}")
 
 
-def _accepted(service, *args) -> bool:
-    """Does `service` take the step? Tried in a savepoint: nothing of it is kept."""
-    savepoint = db.session.begin_nested()
-    try:
-        service(*args)
-    except DomainError:
-        return False
-    finally:
-        savepoint.rollback()
-        db.session.expire_all()
-    return True
-
-
 @pytest.mark.parametrize("situation", SITUATIONS, ids=lambda s: "-".join(filter(None, s)))
 def test_the_page_offers_a_vote_step_exactly_when_the_service_takes_it(app, db, situation):
     author = voter(given="Alma").user
@@ -96,8 +83,8 @@ def test_the_page_offers_a_vote_step_exactly_when_the_service_takes_it(app, db, 
         offers_start, offers_settle = START in page, SETTLE in page
         assert offers_start == policies.can_start_vote(user, proposal), kind
         assert offers_settle == policies.can_settle_vote(user, proposal), kind
-        start = _accepted(services.start_vote, user, proposal, services.VoteData())
-        settle = _accepted(services.settle_vote, user, proposal)
+        start = service_accepts(services.start_vote, user, proposal, services.VoteData())
+        settle = service_accepts(services.settle_vote, user, proposal)
         assert (offers_start, offers_settle) == (start, settle), kind
         seen.append((kind, start, settle))
     # The matrix is not empty: the board (only) can take the step where there is one.

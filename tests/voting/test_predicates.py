@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from portal.core.errors import DomainError
 from portal.core.security import GlobalRole
-from portal.extensions import db
 from portal.voting import policies, services
 from portal.voting.models import Poll
+from tests.factories import service_accepts
 from tests.factories_members import factory_board, user_with
 from tests.factories_voting import make_poll, voter
 from tests.proposals.test_views import login, text
@@ -33,19 +32,6 @@ def _poll(state: str, *, in_room: bool = True) -> Poll:
     return poll
 
 
-def _accepted(service, *args) -> bool:
-    """Does `service` take the counts? Tried in a savepoint: nothing of it is kept."""
-    savepoint = db.session.begin_nested()
-    try:
-        service(*args)
-    except DomainError:
-        return False
-    finally:
-        savepoint.rollback()
-        db.session.expire_all()
-    return True
-
-
 @pytest.mark.parametrize("state", ["draft", "open", "closed", "cancelled"])
 @pytest.mark.parametrize("in_room", [True, False], ids=["room", "portal"])
 def test_the_page_offers_the_count_exactly_when_the_service_takes_it(app, db, state, in_room):
@@ -61,7 +47,7 @@ def test_the_page_offers_the_count_exactly_when_the_service_takes_it(app, db, st
         poll = db.session.get(Poll, poll.id)
         offered = FORM in page
         assert offered == policies.can_record_room_count(user, poll), kind
-        taken[kind] = _accepted(services.record_room_count, user, poll, 1, {"yes": 1})
+        taken[kind] = service_accepts(services.record_room_count, user, poll, 1, {"yes": 1})
         assert offered == taken[kind], kind
     # Not an empty matrix: the board counts an open poll in the room, and nobody else does.
     assert taken == {kind: kind == "board" and in_room and state == "open" for kind in VIEWERS}
