@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.members import bodies_bp
     from portal.members import bp as members_bp
     from portal.members.cli import members_cli
+    from portal.programmes import bp as programmes_bp
     from portal.proposals import bp as proposals_bp
     from portal.voting import bp as voting_bp
     from portal.voting.cli import polls_cli
@@ -114,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(voting_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(integration_bp)
+    app.register_blueprint(programmes_bp)
     register_error_handlers(app)
     _connect_domains()
 
@@ -128,7 +130,7 @@ def _register_blueprints(app: Flask) -> None:
 # The domains that listen to others' signals or register with the core's registries
 # (participation sources, parts of a person's data export, report figures): in order, each
 # after the domains it depends on. Adding a domain adds its name here.
-CONNECTED_DOMAINS = ("members", "voting", "proposals", "meetings")
+CONNECTED_DOMAINS = ("members", "voting", "proposals", "meetings", "programmes")
 
 
 def _connect_domains() -> None:

@@ -66,6 +66,10 @@ class DynamicRole(StrEnum):
     ASSIGNED_PERSONAL_DATA = "Assigned with personal data"
     COUNSELLOR_PERSONAL_DATA = "Assigned counsellor with personal data"
     PUBLIC = "Public"  # everyone, when the item is marked public
+    # A trainer named on a programme (an active account that keeps the trainer role).
+    PROGRAMME_TRAINER = "Programme trainer"
+    # A member enrolled in a programme (not withdrawn).
+    PARTICIPANT = "Participant"
 
 
 class Permission(StrEnum):
@@ -112,6 +116,15 @@ class Permission(StrEnum):
     OPEN_PATHWAYS = "Open pathways"
     VIEW_REPORTS = "View reports"
     CONFIGURE_PATHWAYS = "Configure pathways"
+    # Programmes and sessions.
+    MANAGE_PROGRAMMES = "Manage programmes"
+    MANAGE_TRAINERS = "Name trainers"
+    ENROL = "Enrol participants"
+    RUN_SESSIONS = "Run sessions"
+    READ_SHEETS = "Read attendance sheets"
+    ATTEND = "Attend"
+    CONFIRM_EVIDENCE = "Confirm evidence"
+    VIEW_PROGRAMME_REPORTS = "View programme reports"
 
 
 PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
@@ -163,6 +176,20 @@ PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
     Permission.OPEN_PATHWAYS: _l("Start the follow-up of a person."),
     Permission.VIEW_REPORTS: _l("See the figures of the follow-up, with no names."),
     Permission.CONFIGURE_PATHWAYS: _l("Keep the list of skills and of ways a pathway ends."),
+    Permission.MANAGE_PROGRAMMES: _l("Create programmes of sessions."),
+    Permission.MANAGE_TRAINERS: _l("Choose the trainers of a programme."),
+    Permission.ENROL: _l("Enrol people in a programme, one by one, by team or by body."),
+    Permission.RUN_SESSIONS: _l(
+        "Plan sessions, call the roll, show the check-in code, collect and give signatures."
+    ),
+    Permission.READ_SHEETS: _l("Read the signed attendance sheets, for a funder."),
+    Permission.ATTEND: _l(
+        "Come to the sessions: check in, sign, say you cannot come, give feedback."
+    ),
+    Permission.CONFIRM_EVIDENCE: _l(
+        "Say how far a participant has come in what the programme teaches."
+    ),
+    Permission.VIEW_PROGRAMME_REPORTS: _l("See the hours and completion of the programmes."),
 }
 
 ROLE_TITLES = {
@@ -185,6 +212,8 @@ ROLE_TITLES = {
     DynamicRole.ASSIGNED_PERSONAL_DATA: _l("Assigned support who sees personal details"),
     DynamicRole.COUNSELLOR_PERSONAL_DATA: _l("Assigned counsellor who sees personal details"),
     DynamicRole.PUBLIC: _l("Everyone, when public"),
+    DynamicRole.PROGRAMME_TRAINER: _l("Trainer of the programme"),
+    DynamicRole.PARTICIPANT: _l("Participant"),
 }
 
 # What each dynamic role means, for the permissions matrix (plain English, not shown to users).
@@ -202,6 +231,10 @@ DYNAMIC_ROLE_MEANINGS: dict[DynamicRole, str] = {
         "Assigned as counsellor, with access to personal data (in the same assignment)"
     ),
     DynamicRole.PUBLIC: "everyone, when the item is marked public",
+    DynamicRole.PROGRAMME_TRAINER: (
+        "a trainer named on the programme, while the account is active and keeps the trainer role"
+    ),
+    DynamicRole.PARTICIPANT: "a member enrolled in the programme and not withdrawn",
 }
 
 # Site-wide permissions: not tied to an item.
@@ -229,6 +262,13 @@ SITE_PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.EXPORT: frozenset({GlobalRole.ADMIN}),
     Permission.VIEW_REPORTS: frozenset({GlobalRole.BOARD, GlobalRole.ADMIN, GlobalRole.COUNSELLOR}),
     Permission.CONFIGURE_PATHWAYS: frozenset({GlobalRole.ADMIN, GlobalRole.COUNSELLOR}),
+    # Programmes: creating one (its trainers are then named on it); the figures across them.
+    Permission.MANAGE_PROGRAMMES: frozenset(
+        {GlobalRole.BOARD, GlobalRole.ADMIN, GlobalRole.TRAINER}
+    ),
+    Permission.VIEW_PROGRAMME_REPORTS: frozenset(
+        {GlobalRole.BOARD, GlobalRole.ADMIN, GlobalRole.COUNSELLOR}
+    ),
 }
 
 

@@ -207,9 +207,11 @@ def test_grant_on_a_page_with_a_similar_key_does_not_leak(db):
                 P.MANAGE_POLLS,
                 P.MANAGE_MEETINGS,
                 P.VIEW_REPORTS,
+                P.MANAGE_PROGRAMMES,
+                P.VIEW_PROGRAMME_REPORTS,
             },
         ),
-        ({Role.TRAINER}, {P.VIEW_DIRECTORY, P.FOLLOW}),
+        ({Role.TRAINER}, {P.VIEW_DIRECTORY, P.FOLLOW, P.MANAGE_PROGRAMMES}),
         (
             {Role.COUNSELLOR},
             {
@@ -220,6 +222,7 @@ def test_grant_on_a_page_with_a_similar_key_does_not_leak(db):
                 P.FOLLOW,
                 P.VIEW_REPORTS,
                 P.CONFIGURE_PATHWAYS,
+                P.VIEW_PROGRAMME_REPORTS,
             },
         ),
         (
@@ -238,6 +241,8 @@ def test_grant_on_a_page_with_a_similar_key_does_not_leak(db):
                 P.EXPORT,
                 P.VIEW_REPORTS,
                 P.CONFIGURE_PATHWAYS,
+                P.MANAGE_PROGRAMMES,
+                P.VIEW_PROGRAMME_REPORTS,
             },
         ),
     ],
