@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.integration.demo import load_demo_integration
 from portal.meetings.demo import load_demo_meetings
 from portal.members.demo import load_demo_register
+from portal.programmes.demo import load_demo_programmes
 from portal.proposals.demo import load_demo_proposals
 from portal.voting.demo import load_demo_room_votes, load_demo_votes
 
@@ -115,6 +116,7 @@ def demo_command(if_empty: bool) -> None:
         votes += load_demo_room_votes()
         meetings = load_demo_meetings()
         integration = load_demo_integration()
+        programmes = load_demo_programmes()
         db.session.commit()
         click.echo(f"Demo data: {created} people and {pages} pages created.")
         click.echo(
@@ -130,6 +132,10 @@ def demo_command(if_empty: bool) -> None:
         )
         click.echo(
             f"Integration: {integration.pathways} pathways, {integration.actions} support actions."
+        )
+        click.echo(
+            f"Programmes: {programmes.programmes} programmes, {programmes.sessions} sessions, "
+            f"{programmes.signatures} signatures."
         )
     demo_admin = db.session.scalar(sa.select(User).where(User.username == DEMO_LOGINS[0][0]))
     if demo_admin is not None and verify_password(demo_admin.password_hash, DEMO_PASSWORD):
