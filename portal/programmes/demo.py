@@ -118,6 +118,16 @@ def signature_png(name: str) -> bytes:
     return out.getvalue()
 
 
+def _weekday(day: date) -> date:
+    """No training at the weekend: a past day moves back to the Friday, a day to come on to the
+    Monday (so what is past stays past, whatever the day the demo is loaded)."""
+    if day.weekday() < 5 or day == local_today():
+        return day
+    if day < local_today():
+        return day - timedelta(days=day.weekday() - 4)
+    return day + timedelta(days=7 - day.weekday())
+
+
 def _at(day: date, moment: time) -> datetime:
     return datetime.combine(day, moment, local_zone()).astimezone(UTC)
 
@@ -160,6 +170,7 @@ class _Builder:
         place: str = "Meeting room, ground floor",
         covered: str = "",
     ) -> Session:
+        day = _weekday(day)
         session = Session(
             programme_id=programme.id,
             day=day,
@@ -295,7 +306,7 @@ def load_demo_programmes() -> DemoProgrammes:
         session = build.session(
             citizenship, day, topic, [sofia], slots=(SHORT_AFTERNOON,), covered=covered
         )
-        if day < today:
+        if session.day < today:
             build.held(
                 session,
                 people,
@@ -368,7 +379,7 @@ def load_demo_programmes() -> DemoProgrammes:
             place="Kitchen",
             covered=topic + ".",
         )
-        if day < today:
+        if session.day < today:
             build.held(session, cooks, sofia, late=(1,), feedback=3, evidence=hygiene)
 
     # Integration at the workplace, with the cleaning team: every other week, one today.
@@ -392,6 +403,6 @@ def load_demo_programmes() -> DemoProgrammes:
         session = build.session(
             cleaning, day, topic, [elena], slots=(SHORT_AFTERNOON,), place="Cleaning depot"
         )
-        if day < today:
+        if session.day < today:
             build.held(session, cleaners, elena, feedback=3)
     return DemoProgrammes(build.programmes, build.sessions, build.signatures)
