@@ -11,6 +11,8 @@ when the app registers its blueprints) and integration reads these registries.
   the PDF prints from them, and the titles of its codes.
 - `REPORT_RATES`: the share of the members of the active pathways who took part in something
   during a year (the reports' participation rates): `register_report_rate`.
+- `PURGE_STEPS`: what a domain removes once its retention time is over, run by integration's
+  daily purge (`flask integration purge`): `register_purge_step`.
 
 Each entry has a name (registering the same name again replaces it) and an order: entries are
 kept sorted by order (then by registration), whatever the order in which domains are imported,
@@ -185,3 +187,27 @@ def register_report_rate(
 ) -> ReportRate:
     order = next_order(REPORT_RATES) if order is None else order
     return add_sorted(REPORT_RATES, ReportRate(name, took_part, order))
+
+
+# --- Retention: the daily purge ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurgeStep:
+    """A domain's part of the daily purge: `function(today, dry_run=..., actor=...)` removes (or,
+    in a dry run, only counts) what is past its retention time, flushes without committing, and
+    returns one English line for the command's output."""
+
+    name: str
+    function: Callable[..., str]
+    order: int = 0
+
+
+PURGE_STEPS: list[PurgeStep] = []
+
+
+def register_purge_step(
+    name: str, function: Callable[..., str], order: int | None = None
+) -> PurgeStep:
+    order = next_order(PURGE_STEPS) if order is None else order
+    return add_sorted(PURGE_STEPS, PurgeStep(name, function, order))

@@ -55,3 +55,5 @@ def purge_command(dry_run: bool, today: date | None, warn_days: int | None) -> N
     else:
         db.session.commit()
     click.echo(report.summary())
+    for line in report.steps.values():
+        click.echo(line)

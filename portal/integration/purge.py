@@ -19,6 +19,9 @@
   assigned counsellors who have an address and to the administrators), without any content.
 
 Both are audited with ids and dates only. Running it twice changes nothing more.
+
+Then the other domains' purge steps run (`core.registries.PURGE_STEPS`, e.g. the signatures of
+attendance sheets), with the same day and dry-run; their lines are in `PurgeReport.steps`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from flask import current_app
 from portal.accounts.models import Role, User, UserRole
 from portal.core import audit
 from portal.core.outbox import queue_mail
+from portal.core.registries import PURGE_STEPS
 from portal.extensions import db
 from portal.integration.models import (
     AnonymousAttempts,
@@ -73,6 +77,7 @@ class PurgeReport:
     dry_run: bool = False
     anonymised: list[int] = field(default_factory=list)
     warned: list[int] = field(default_factory=list)
+    steps: dict[str, str] = field(default_factory=dict)  # the other domains' lines, by step
 
     def summary(self) -> str:
         verb = "would be" if self.dry_run else "were"
@@ -281,4 +286,6 @@ def purge(
             purge_on=due_on.isoformat(),
             messages=sent,
         )
+    for step in PURGE_STEPS:
+        report.steps[step.name] = step.function(today, dry_run=dry_run, actor=actor)
     return report
