@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -47,6 +47,7 @@ from portal.voting.models import (
     PollOption,
     Proxy,
 )
+from portal.voting.policies import can_manage_practice_poll
 from portal.voting.signals import poll_counted
 
 MAX_TITLE, MAX_QUESTION, MAX_OPTION, MAX_OPTIONS = 200, 5000, 200, 30
@@ -283,6 +284,34 @@ def create_poll(actor, data: PollData) -> Poll:
     return poll
 
 
+def create_practice_poll(actor, data: PollData) -> Poll:
+    """Prepare a practice vote ("practice — not counted") owned by `actor`, who need not manage
+    polls: a trainer practising a vote with the people of a session. The caller decides who may
+    (programmes asks that `actor` runs the session); here `actor` must be logged in and active.
+    The poll is always practice, with no quorum unless one is given; its author opens it for a
+    list of people (`open_poll(..., practice_electors=...)`), closes and cancels it
+    (`policies.can_manage_practice_poll`). Raises NotAllowed, DomainError (as `create_poll`)."""
+    if not (getattr(actor, "is_authenticated", False) and getattr(actor, "active", False)):
+        raise NotAllowed(_l("Log in first."))
+    data = _check_poll_data(replace(data, practice=True))
+    poll = Poll(owner_id=actor.id)
+    _apply(poll, data)
+    db.session.add(poll)
+    db.session.flush()
+    poll.security_path = f"/{poll.object_key}/"
+    audit.record(
+        actor,
+        "poll.created",
+        f"practice poll {poll.id} ({poll.method}) prepared",
+        object_key=poll.object_key,
+        practice=True,
+        in_room=poll.in_room,
+        subject=poll.subject_key,
+    )
+    db.session.flush()
+    return poll
+
+
 def update_poll(actor, poll: Poll, data: PollData) -> Poll:
     """Change a poll being prepared. Once open, nothing about what is voted on may change."""
     if not can(actor, Permission.EDIT, poll):
@@ -293,6 +322,10 @@ def update_poll(actor, poll: Poll, data: PollData) -> Poll:
             _l("Voting has started: the question, the choices and the electorate cannot change.")
         )
     data = _check_poll_data(data)
+    if poll.practice and not data.practice and not can(actor, Permission.MANAGE_POLLS):
+        raise DomainError(
+            _l("Only the board turns a practice vote into a real one."), field="practice"
+        )
     _apply(poll, data)
     db.session.flush()
     audit.record(actor, "poll.updated", f"poll {poll.id} changed", object_key=poll.object_key)
@@ -323,8 +356,21 @@ def _lock(poll: Poll, *, share: bool = False) -> None:
 # --- Opening, closing ------------------------------------------------------------------------------
 
 
+def _step_name(actor, poll: Poll, step: str) -> str:
+    """The workflow step `actor` takes: the usual one, or its practice twin when `actor` runs
+    the practice vote as its author without managing polls (`workflow._practice_only`)."""
+    if can_manage_practice_poll(actor, poll) and not can(actor, Permission.MANAGE_POLLS, poll):
+        return f"{step}_practice"
+    return step
+
+
 def open_poll(
-    actor, poll: Poll, link=None, electors: list[body_services.Voter] | None = None
+    actor,
+    poll: Poll,
+    link=None,
+    electors: list[body_services.Voter] | None = None,
+    *,
+    practice_electors: list[int] | None = None,
 ) -> Poll:
     """Open the vote: the body's electorate of today is frozen for this poll, with weights.
 
@@ -332,13 +378,34 @@ def open_poll(
     each must be in the body's electorate of today, and keeps the weight it has there (else
     DomainError); a person given twice counts once.
 
+    `practice_electors`: a practice poll only (else DomainError): freeze these members of the
+    register, one vote each, whether or not they are in the body (the people of a training
+    session; the body of a practice vote says nothing about who votes). Its author opens it
+    this way, and only this way.
+
     `link(poll)` gives the poll's address for the e-mails to the electorate (none without it;
     none for a poll counted in the room: people vote there, not on the portal).
     """
     _lock(poll)
-    voters = body_services.electorate(poll.body, local_today())
-    if not voters:
-        raise DomainError(_l("Nobody can vote in this body today. Check its members first."))
+    step = _step_name(actor, poll, "open")
+    if practice_electors is not None:
+        if not poll.practice:
+            raise DomainError(_l("Only a practice vote is opened for a list of people."))
+        if electors is not None:
+            raise DomainError(_l("Give one list of people, not two."))
+        chosen = sorted({int(m) for m in practice_electors})
+        if not chosen:
+            raise DomainError(_l("Nobody is here to vote."))
+        known = set(db.session.scalars(sa.select(Member.id).where(Member.id.in_(chosen))))
+        if known != set(chosen):
+            raise DomainError(_l("Someone on the list is not in the register."))
+        voters = [body_services.Voter(m, 1) for m in chosen]
+    elif step == "open_practice":
+        raise DomainError(_l("A practice vote is opened for the people taking part."))
+    else:
+        voters = body_services.electorate(poll.body, local_today())
+        if not voters:
+            raise DomainError(_l("Nobody can vote in this body today. Check its members first."))
     if electors is not None:
         weight_of = {v.member_id: v.weight for v in voters}
         chosen = list(dict.fromkeys(v.member_id for v in electors))
@@ -349,10 +416,11 @@ def open_poll(
         voters = [body_services.Voter(m, weight_of[m]) for m in sorted(chosen)]
     apply_transition(
         poll,
-        "open",
+        step,
         actor,
         electorate=len(voters),
         **({"electors_chosen": True} if electors is not None else {}),
+        **({"practice_electors": True} if practice_electors is not None else {}),
     )
     db.session.execute(
         sa.insert(PollElector),
@@ -381,7 +449,7 @@ def close_poll(actor, poll: Poll, link=None) -> Poll:
     _lock(poll)
     if poll.in_room and poll.state == "open" and poll.present_count is None:
         raise DomainError(_l("Enter the counts from the room before closing the vote."))
-    apply_transition(poll, "close", actor)
+    apply_transition(poll, _step_name(actor, poll, "close"), actor)
     poll.closed_at = utcnow()
     poll.result = tally_poll(poll).as_dict()
     db.session.flush()
@@ -401,7 +469,7 @@ def close_poll(actor, poll: Poll, link=None) -> Poll:
 
 def cancel_poll(actor, poll: Poll, reason: str) -> Poll:
     _lock(poll)
-    apply_transition(poll, "cancel", actor, reason)
+    apply_transition(poll, _step_name(actor, poll, "cancel"), actor, reason)
     poll.closed_at = utcnow()
     db.session.flush()
     return poll
@@ -700,11 +768,13 @@ def record_room_count(actor, poll: Poll, present: int, counts: Mapping[str, int]
     previous ones (one weighted ballot per answer) until the close; each entry is audited with
     who, the people present and the counts (counting in the room is public).
 
-    Raises NotAllowed (not a manager of this poll), Conflict (the poll is not open: counts are
-    entered between the opening and the close), DomainError (not an in-room poll; a number
-    breaking a rule: field "present", "count:<answer>" or "counts").
+    Raises NotAllowed (not a manager of this poll, nor the author of this practice vote),
+    Conflict (the poll is not open: counts are entered between the opening and the close),
+    DomainError (not an in-room poll; a number breaking a rule: field "present",
+    "count:<answer>" or "counts").
     """
-    if not can(actor, Permission.MANAGE_POLLS):
+    practice = can_manage_practice_poll(actor, poll)  # its author counts a practice vote
+    if not practice and not can(actor, Permission.MANAGE_POLLS):
         raise NotAllowed(_l("Only the person managing the vote enters the counts."))
     _lock(poll)
     if not poll.in_room:
@@ -713,7 +783,7 @@ def record_room_count(actor, poll: Poll, present: int, counts: Mapping[str, int]
         raise Conflict(
             _l("Counts are entered while the vote is open: after the opening, before the close.")
         )
-    if not can(actor, Permission.MANAGE_POLLS, poll):
+    if not practice and not can(actor, Permission.MANAGE_POLLS, poll):
         raise NotAllowed(_l("Only the person managing the vote enters the counts."))
     if not _whole_number(present):
         raise DomainError(_l("Give a whole number."), field="present")
