@@ -12,3 +12,7 @@ from portal.programmes.policies import can_run_session  # noqa: E402
 
 # Pages ask the services' predicates instead of restating a rule.
 bp.add_app_template_global(can_run_session, "can_run_programme_session")
+from portal.programmes import views_sheet  # noqa: E402,F401
+from portal.programmes import views  # noqa: E402,F401
+from portal.programmes import views_room  # noqa: E402,F401
+from portal.programmes import views_reports  # noqa: E402,F401
