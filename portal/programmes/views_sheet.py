@@ -12,6 +12,7 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TimeField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from portal.core.lifecycle import REFUSED, attempt
@@ -40,7 +41,7 @@ class CorrectForm(FlaskForm):
     slot = HiddenField()
     status = SelectField(
         _l("Status"),
-        choices=[(s.value, STATUS_TITLES[s]) for s in Status],
+        choices=[SelectChoice(s.value, STATUS_TITLES[s]) for s in Status],
         validate_choice=False,
         validators=[InputRequired(_l("Choose a status from the list."))],
     )
