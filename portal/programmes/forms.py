@@ -14,6 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from portal.accounts.forms import MultiCheckboxField
@@ -42,7 +43,7 @@ def _too_long(n: int):
 class ProgrammeForm(FlaskForm):
     kind = RadioField(
         _l("What kind of programme?"),
-        choices=[(kind.value, title) for kind, title in KIND_TITLES.items()],
+        choices=[SelectChoice(kind.value, title) for kind, title in KIND_TITLES.items()],
         validate_choice=False,
     )
     title = StringField(_l("Title"), validators=[_too_long(MAX_TITLE)])
