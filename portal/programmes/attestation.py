@@ -23,7 +23,6 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import abort, current_app, render_template
 from flask_babel import force_locale, format_decimal
-from sqlalchemy.orm import undefer
 
 from portal.accounts.models import User
 from portal.core.db import MAX_ID, local_today
@@ -167,7 +166,6 @@ def _signature(programme: Programme) -> Signature:
                 Session.trainer_signed_at.is_not(None),
                 Session.trainer_signed_by_id.in_(trainer_ids or {0}),
             )
-            .options(undefer(Session.trainer_signature))
             .order_by(Session.trainer_signed_at.desc(), Session.id.desc())
             .limit(1)
         ).first()
