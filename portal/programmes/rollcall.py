@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -122,10 +123,15 @@ def load(session: Session, slot: Slot) -> RollCall:
     return RollCall(session, slot, lines, session.roll_version)
 
 
+def _plain(text: str) -> str:
+    """Without accents and case: 'cleo' finds Cléo."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def matches_name(line: Line, query: str) -> bool:
-    words = query.casefold().split()
-    name = f"{line.member.given_name} {line.member.family_name}".casefold()
-    return all(word in name for word in words)
+    name = _plain(f"{line.member.given_name} {line.member.family_name}")
+    return all(word in name for word in _plain(query).split())
 
 
 # --- Input ---------------------------------------------------------------------------------------
@@ -322,7 +328,7 @@ def _rows_for_update(slot: Slot, member_ids) -> dict[int, Attendance]:
         for row in db.session.scalars(
             sa.select(Attendance)
             .where(Attendance.slot_id == slot.id, Attendance.member_id.in_(member_ids))
-            .with_for_update()
+            .with_for_update(of=Attendance)
             .execution_options(populate_existing=True)
         )
     }
