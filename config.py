@@ -124,6 +124,10 @@ class Config:
     # (`flask integration purge`, to run daily); the team is warned this many days before.
     INTEGRATION_RETENTION_MONTHS = _env_int("INTEGRATION_RETENTION_MONTHS", 24)
     INTEGRATION_PURGE_WARNING_DAYS = _env_int("INTEGRATION_PURGE_WARNING_DAYS", 30)
+
+    # A worker's counsellors are told when they miss this many programme sessions in a row
+    # (`flask programmes absences`, and when a roll-call is saved).
+    PROGRAMME_ABSENCE_ALERT_AFTER = _env_int("PROGRAMME_ABSENCE_ALERT_AFTER", 3)
     # The signatures of attendance sheets (images, scanned paper sheets) are kept this many years
     # after the session, as funders require, then removed by the same daily purge.
     SIGNATURE_RETENTION_YEARS = _env_int("SIGNATURE_RETENTION_YEARS", 6)

@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.members import bp as members_bp
     from portal.members.cli import members_cli
     from portal.programmes import bp as programmes_bp
+    from portal.programmes.cli import programmes_cli
     from portal.proposals import bp as proposals_bp
     from portal.voting import bp as voting_bp
     from portal.voting.cli import polls_cli
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     app.cli.add_command(members_cli)
     app.cli.add_command(polls_cli)
     app.cli.add_command(integration_cli)
+    app.cli.add_command(programmes_cli)
 
 
 # The domains that listen to others' signals or register with the core's registries

@@ -16,4 +16,5 @@ from portal.programmes import views_sheet  # noqa: E402,F401
 from portal.programmes import views  # noqa: E402,F401
 from portal.programmes import views_room  # noqa: E402,F401
 from portal.programmes import views_reports  # noqa: E402,F401
+from portal.programmes import views_mine  # noqa: E402,F401
 from portal.programmes import views_practice  # noqa: E402,F401

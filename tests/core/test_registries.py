@@ -28,6 +28,7 @@ def test_each_domain_registers_its_participation_sources(app):
         ("polls", "portal.voting.contributions"),
         ("mandates", "portal.members.contributions"),
         ("proposals", "portal.proposals.contributions"),
+        ("programmes", "portal.programmes.contributions"),
     ]
 
 
@@ -38,6 +39,7 @@ def test_each_domain_registers_its_part_of_the_data_export(app):
         ("meetings", "portal.meetings.contributions"),
         ("voting", "portal.voting.contributions"),
         ("proposals", "portal.proposals.contributions"),
+        ("programmes", "portal.programmes.contributions"),
     ]
     # The PDF's sections, across the parts, in the order they are printed.
     assert [s.key for s in export_sections()] == [
@@ -54,6 +56,11 @@ def test_each_domain_registers_its_part_of_the_data_export(app):
         "supports",
         "comments",
         "amendments",
+        "programme_enrolments",
+        "programme_attendance",
+        "programme_apologies",
+        "programme_evidence",
+        "programme_opinions_given",
     ]
     voting = next(p for p in EXPORT_PARTS if p.name == "voting")
     assert set(voting.code_titles()["mode"]) == {"self", "proxy", "assisted"}
@@ -66,6 +73,7 @@ def test_each_domain_registers_its_report_rate(app):
     assert found == [
         ("meeting_rate", "portal.meetings.contributions"),
         ("poll_rate", "portal.voting.contributions"),
+        ("session_rate", "portal.programmes.contributions"),
     ]
 
 

@@ -115,8 +115,8 @@ def test_a_member_who_did_nothing(db):
 def test_the_registry_adds_a_source_later(db, monkeypatch):
     monkeypatch.setattr(module, "PARTICIPATION_SOURCES", list(PARTICIPATION_SOURCES))
     names = [s.name for s in module.PARTICIPATION_SOURCES]
-    assert names == ["meetings", "represented", "polls", "mandates", "proposals"]
-    assert "citizenship" not in names  # no placeholder until the sessions exist
+    assert names == ["meetings", "represented", "polls", "mandates", "proposals", "programmes"]
+    assert "citizenship" not in names  # the sessions are one source, "programmes"
     register_source("citizenship", "Citizenship sessions", lambda member, period: Fact(3))
     found = module.participation(member_with_login(), local_today())
     assert found["citizenship"].count == 3
