@@ -551,7 +551,8 @@ def _session_data(form: SessionForm) -> services.SessionData:
         slots=slots,
         place=form.place.data or "",
         topic=form.topic.data or "",
-        trainer_ids=list(form.trainer_ids.data or []),
+        # None ticked: the programme's trainers.
+        trainer_ids=list(form.trainer_ids.data or []) or None,
     )
 
 
@@ -615,6 +616,24 @@ def session_edit(session_id: int):
     return _session_edit_page(form, session.programme, session, status)
 
 
+def _session_links(session, may_run, may_read_sheets, may_confirm, participant):
+    """The links to the session's other pages the viewer may use (and that are served)."""
+    wanted = [
+        ("programmes.rollcall", may_run, _("Roll-call")),
+        ("programmes.code_screen", may_run, _("Check-in code")),
+        ("programmes.sheet", may_read_sheets, _("Attendance sheet")),
+        ("programmes.sign", participant and not session.cancelled, _("Sign the sheet")),
+        ("programmes.feedback", participant, _("Give your opinion")),
+        ("programmes.evidence", may_confirm, _("Learning outcomes reached")),
+        ("programmes.practice", may_run, _("Practice meeting and vote")),
+    ]
+    return [
+        (url_for(endpoint, session_id=session.id), label)
+        for endpoint, allowed, label in wanted
+        if allowed and has_endpoint(endpoint)
+    ]
+
+
 def _session_context(session: Session, **extra) -> dict:
     programme = session.programme
     me = member_id_of(current_user)
@@ -630,14 +649,17 @@ def _session_context(session: Session, **extra) -> dict:
         for m in materials
     ]
     participant = can_attend(current_user, programme) and is_participant_on(session, me)
+    may_read_sheets = can_read_sheets(current_user, programme)
+    may_confirm = can_confirm_evidence(current_user, programme) and not session.cancelled
     context = {
         "session": session,
         "programme": programme,
         "materials": rows,
         "may_run": may_run,
-        "may_read_sheets": can_read_sheets(current_user, programme),
-        "may_confirm": can_confirm_evidence(current_user, programme) and not session.cancelled,
+        "may_read_sheets": may_read_sheets,
+        "may_confirm": may_confirm,
         "participant": participant,
+        "links": _session_links(session, may_run, may_read_sheets, may_confirm, participant),
         "started": services.session_started(session),
         "covered_form": extra.pop("covered_form", None)
         or CoveredForm(formdata=None, covered=session.covered),
