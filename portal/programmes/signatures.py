@@ -158,6 +158,12 @@ def signing_open(session: Session, slot: Slot, now: datetime | None = None) -> b
     return start <= now < _end_of_day(session)
 
 
+def slot_started(session: Session, slot: Slot, now: datetime | None = None) -> bool:
+    """Has the slot started? (The trainer records "signed on paper" from then on.)"""
+    start, _end = common.slot_bounds(session, slot)
+    return start <= (now or utcnow())
+
+
 def sheet_signable(session: Session, now: datetime | None = None) -> bool:
     """May the trainer sign the sheet now? Once its last slot has started."""
     if not session.slots:
@@ -244,8 +250,7 @@ def sign_on_paper(actor, session: Session, member_id: int, slot: Slot) -> Attend
         raise DomainError(_l("Choose a half-day of this session."), field="slot")
     if not common.is_participant_on(session, member_id):
         raise NotAllowed(_l("This person is not taking part in this session."))
-    start, _end = common.slot_bounds(session, slot)
-    if utcnow() < start:
+    if not slot_started(session, slot):
         raise SignatureRefused(_l("This half-day has not started yet."))
     row = common.attendance_row(slot, member_id)
     if row.signed:

@@ -224,6 +224,7 @@ def _sheet_page(session: Session, status: int = 200, **forms):
             statuses=list(Status),
             locked=common.locked,
             signing_open=signatures.signing_open,
+            slot_started=signatures.slot_started,
             sheet_signable=signatures.sheet_signable(session),
             sign_form=forms.get("sign_form") or SignForm(),
             upload_form=forms.get("upload_form") or UploadForm(),
