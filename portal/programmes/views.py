@@ -11,7 +11,7 @@ from datetime import time
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask import abort, current_app, flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -69,6 +69,7 @@ from portal.programmes.policies import (
     can_run,
     can_run_session,
     can_view_programme,
+    can_view_reports,
     is_trainer_account,
     member_id_of,
     visible_programmes,
@@ -94,15 +95,19 @@ bp.add_app_template_global(has_endpoint, "programme_endpoint_exists")
 
 
 def _may_see_programmes(user) -> bool:
-    """The menu's link: those who may create programmes, or who take part in or read some."""
+    """The menu's link: those who may create programmes (board, admin, trainers), who read
+    their figures (board, counsellors), or who take part in one (one query, once a request)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    if can_create_programme(user):
-        return True
-    return (
-        db.session.scalar(sa.select(Programme.id).where(visible_programmes(user)).limit(1))
-        is not None
-    )
+    cache = g.setdefault("_programmes_link", {})
+    if user.id not in cache:
+        cache[user.id] = (
+            can_create_programme(user)
+            or can_view_reports(user)
+            or db.session.scalar(sa.select(Programme.id).where(visible_programmes(user)).limit(1))
+            is not None
+        )
+    return cache[user.id]
 
 
 bp.add_app_template_global(_may_see_programmes, "may_see_programmes")

@@ -252,3 +252,16 @@ def test_the_convocation_pdf(story, client, login_as):
     assert client.get(f"/programmes/{programme.id}/convocation.pdf?member=999").status_code == 404
     other = logged_in(client.application, ada.user)
     assert other.get(f"/programmes/{programme.id}/convocation.pdf").status_code == 403
+
+
+def test_the_menu_link(story, app):
+    trainer, _programme, ada = story
+    for user, shown in (
+        (trainer, True),
+        (ada.user, True),
+        (counsellor_user(), True),
+        (board_user(), True),
+        (member_with_login().user, False),
+    ):
+        html = logged_in(app, user).get("/").get_data(as_text=True)
+        assert ('href="/programmes/"' in html) == shown, user
