@@ -349,3 +349,38 @@ def test_the_integration_reports_link_to_the_programme_reports(story_day, db, cl
     login_as(board_user())
     html = client.get("/integration/reports").get_data(as_text=True)
     assert "/programmes/reports" in html
+
+
+def test_the_pages_statements_do_not_grow(story_day, db, client, login_as):
+    trainer = trainer_user()
+    a = make_programme(trainer, kind="citizenship", funder="FSE", starts_on=date(2026, 1, 1))
+    group = people(6, "Garden")
+    for m in group:
+        enrol(a, m)
+
+    def grow(days: list[date]) -> None:
+        for day in days:
+            session = make_session(a, day=day)
+            for m in group:
+                mark(session.slots[0], m, "present")
+        db.session.flush()
+
+    def statements(path: str) -> int:
+        seen = []
+
+        def count(*_args):
+            seen.append(1)
+
+        sa.event.listen(sa.engine.Engine, "before_cursor_execute", count)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            sa.event.remove(sa.engine.Engine, "before_cursor_execute", count)
+        return len(seen)
+
+    login_as(board_user())
+    paths = [f"/programmes/reports?year={YEAR}", f"/programmes/reports/people?year={YEAR}"]
+    grow([date(2026, 2, 2)])
+    small = [statements(p) for p in paths]
+    grow([date(2026, m, d) for m in range(3, 12) for d in (3, 17)])
+    assert [statements(p) for p in paths] == small
