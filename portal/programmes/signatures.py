@@ -8,7 +8,8 @@ refused by funders), so:
 - a participant signs a slot only from its start until the end of its day (local time);
 - the trainer signs the whole sheet only once its last slot has started;
 - a signed slot (or a slot of a sheet the trainer signed) changes only as a correction with a
-  reason, audited and shown on the sheet; a signature is never replaced (re-signing is refused).
+  reason, audited and shown on the sheet; a signature is never replaced (re-signing is refused),
+  and once the trainer signed the sheet nobody signs it any more.
 
 A signature is a PNG drawn with a finger: checked (really a PNG, not too large, not blank) and
 re-encoded without its metadata. Signatures are personal data: `purge_signatures` removes them
@@ -216,6 +217,10 @@ def sign_slot(actor, session: Session, member_id: int, slot: Slot, signature: st
             _l("It is too late to sign: a sheet is signed on the day. Ask the trainer."),
             field="signature",
         )
+    if session.trainer_signed_at is not None:
+        raise SignatureRefused(
+            _l("The trainer has already signed the sheet. Ask them."), field="signature"
+        )
     row = common.attendance_row(slot, member_id)
     if row.signed:
         raise SignatureRefused(_l("This half-day is already signed."), field="signature")
@@ -252,6 +257,8 @@ def sign_on_paper(actor, session: Session, member_id: int, slot: Slot) -> Attend
         raise NotAllowed(_l("This person is not taking part in this session."))
     if not slot_started(session, slot):
         raise SignatureRefused(_l("This half-day has not started yet."))
+    if session.trainer_signed_at is not None:
+        raise SignatureRefused(_l("The sheet is signed: change it with a reason."))
     row = common.attendance_row(slot, member_id)
     if row.signed:
         raise SignatureRefused(_l("This half-day is already signed."))

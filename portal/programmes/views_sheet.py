@@ -122,6 +122,8 @@ def _sign_page(session: Session, member: Member, form: SignForm, *, for_trainer:
         if row.status in (Status.ABSENT.value, Status.EXCUSED.value)
     }
     open_slots = [s for s in signatures.open_slots(session, signed) if s.id not in barred]
+    if session.trainer_signed_at is not None:  # the sheet is closed
+        open_slots = []
     slot = open_slots[0] if open_slots else None
     if slot is not None and not form.slot.data:
         form.slot.data = str(slot.id)

@@ -198,6 +198,13 @@ def test_the_trainers_signature_locks_the_sheet(story, client, login_as):
     assert story.session.trainer_signed_at is not None and story.session.trainer_signature
     html = client.get(_url(story)).get_data(as_text=True)
     assert "Signed by Tina Trainer" in html
+    assert "Sign for" not in html and "Signed on paper</button>" not in html
+    with pytest.raises(DomainError, match="already signed the sheet"):
+        signatures.sign_slot(
+            story.bob.user, story.session, story.bob.id, story.afternoon, png_data_url()
+        )
+    with pytest.raises(DomainError, match="change it with a reason"):
+        signatures.sign_on_paper(story.trainer, story.session, story.bob.id, story.afternoon)
     # Now even an unsigned slot needs a reason.
     with pytest.raises(DomainError, match="say why"):
         signatures.correct_cell(

@@ -278,3 +278,7 @@ def test_signed_on_paper(story):
     mark(story.morning, story.bob, "excused")
     with pytest.raises(DomainError, match="marked absent"):
         signatures.sign_on_paper(story.trainer, story.session, story.bob.id, story.morning)
+    # The paper comes back the next day: the trainer still records it.
+    story.clock.move_to(_at(9, 0, date(2026, 12, 8)))
+    late = signatures.sign_on_paper(story.trainer, story.session, story.bob.id, story.afternoon)
+    assert late.signed_on_paper and late.status == "present"
