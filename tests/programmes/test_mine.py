@@ -64,7 +64,7 @@ def test_hours_are_written_in_the_viewers_language(app):
 
 
 def test_my_sessions_page(story_day, db, client, login_as):
-    _trainer, _c, _t, ada, _bob, past, older, nxt = _story()
+    _trainer, _c, _t, ada, _bob, past, older, _nxt = _story()
     login_as(ada.user)
     html = client.get("/programmes/mine").get_data(as_text=True)
     assert "Budget" in html and "Room 2" in html and "I can't come" in html
@@ -80,7 +80,7 @@ def test_my_sessions_page(story_day, db, client, login_as):
 
 
 def test_members_see_their_own_attendance_only(story_day, db, client, login_as):
-    _trainer, _c, _t, ada, bob, past, *_ = _story()
+    _trainer, _c, _t, _ada, bob, past, *_ = _story()
     summary = member_summary(bob.id)
     line = next(line for line in summary.past if line.session.id == past.id)
     assert [s.status for s in line.slots] == ["absent", "present"]
@@ -102,7 +102,7 @@ def test_someone_not_in_the_register(story_day, db, client, login_as):
 def test_i_cant_come_and_i_can_come_after_all(story_day, db, client, login_as):
     _trainer, _c, _t, ada, _bob, _past, _older, nxt = _story()
     login_as(ada.user)
-    token = csrf_token(client, "/programmes/mine")
+    token = csrf_token(client, "/")
     url = f"/programmes/sessions/{nxt.id}/apologise"
     refused = client.post(url, data={"csrf_token": token, "reason": "holiday"})
     assert refused.status_code == 422
@@ -133,7 +133,7 @@ def test_no_apology_once_the_session_has_started(db, client, login_as):
     url = f"/programmes/sessions/{session.id}/apologise"
     with frozen_at(DAY, time(8, 50)):
         login_as(ada.user)
-        token = csrf_token(client, "/programmes/mine")
+        token = csrf_token(client, "/")
         response = client.post(url, data={"csrf_token": token, "reason": "illness"})
         assert response.status_code == 303
     with frozen_at(DAY, time(9, 5)):
@@ -148,7 +148,7 @@ def test_only_participants_apologise(story_day, db, client, login_as):
     _trainer, citizenship, _t, _ada, _bob, _past, _older, nxt = _story()
     outsider = member_with_login(given="Cleo")
     login_as(outsider.user)
-    token = csrf_token(client, "/programmes/mine")
+    token = csrf_token(client, "/")
     response = client.post(
         f"/programmes/sessions/{nxt.id}/apologise", data={"csrf_token": token, "reason": "work"}
     )
@@ -157,7 +157,7 @@ def test_only_participants_apologise(story_day, db, client, login_as):
     enrol(citizenship, late, enrolled_on=date(2026, 12, 10))  # after the session's day
     client.post("/logout", data={"csrf_token": token})
     login_as(late.user)
-    token = csrf_token(client, "/programmes/mine")
+    token = csrf_token(client, "/")
     response = client.post(
         f"/programmes/sessions/{nxt.id}/apologise", data={"csrf_token": token, "reason": "work"}
     )
