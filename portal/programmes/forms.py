@@ -36,6 +36,22 @@ from portal.programmes.services import (
 from portal.proposals.attachments import ACCEPT, MAX_FILE_BYTES
 
 
+class HoursInput(DecimalField):
+    """Hours as a number; a comma is read as the decimal mark (12,5), and a text that is no
+    number gets a plain message (not WTForms' own)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [str(valuelist[0]).strip().replace(",", ".")]
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(HOURS_MESSAGE) from error
+
+
+HOURS_MESSAGE = _l("Give the hours as a number, like 12 or 12.5.")
+
+
 def _too_long(n: int):
     return Length(max=n, message=_l("This is too long (at most %(n)d characters).", n=n))
 
@@ -61,7 +77,7 @@ class ProgrammeForm(FlaskForm):
         render_kw={"list": "programme-teams", "autocomplete": "off"},
     )
     body_id = SelectField(_l("Or for the body"), choices=[], validate_choice=False)
-    planned_hours = DecimalField(
+    planned_hours = HoursInput(
         _l("Planned hours"), places=1, validators=[Optional()], render_kw={"inputmode": "decimal"}
     )
     starts_on = DateInput(_l("Starts on"), validators=[Optional()])

@@ -293,9 +293,13 @@ def _skills(ids: Iterable[int]) -> list[Skill]:
     return found
 
 
-def _trainers(ids: Iterable[int]) -> list[User]:
+def _trainers(ids: Iterable[int], programme: Programme | None = None) -> list[User]:
+    """The accounts chosen: active trainers, or trainers already named on the programme (a
+    trainer who lost the role may stay named: they run nothing until they have it again)."""
     wanted = sorted({i for i in ids if 0 < i <= MAX_ID})
     allowed = {u.id: u for u in trainer_accounts()}
+    if programme is not None:
+        allowed.update({t.user_id: t.user for t in programme.trainers})
     if any(i not in allowed for i in wanted):
         raise DomainError(
             _l("Choose the trainers from the list (accounts with the trainer role)."),
@@ -380,7 +384,7 @@ def update_programme(actor, programme: Programme, data: ProgrammeData) -> list[s
     if data.trainer_ids is not None and set(data.trainer_ids) != programme.trainer_ids:
         if not can_name_trainers(actor, programme):
             raise NotAllowed(_l("You cannot choose the trainers of this programme."))
-        _set_trainers(programme, _trainers(data.trainer_ids))
+        _set_trainers(programme, _trainers(data.trainer_ids, programme))
         changed.append("trainers")
     if changed:
         db.session.flush()

@@ -251,3 +251,14 @@ def test_invitations_go_to_those_with_an_address_in_their_language(db, story_day
     }
     assert rows[paper.id].invited_at is None
     assert sum(1 for r in rows.values() if r.invited_at) == 2
+
+
+def test_a_trainer_who_lost_the_role_may_stay_named(db, story_day):
+    board, ana = board_user(), trainer_user()
+    programme = services.create_programme(board, data(trainer_ids=[ana.id]))
+    ana.role_grants.clear()
+    db.session.flush()
+    assert services.update_programme(board, programme, data(trainer_ids=[ana.id])) == []
+    assert services.update_programme(board, programme, data(title="Again", trainer_ids=[ana.id]))
+    with pytest.raises(DomainError):  # but cannot be named on another programme
+        services.create_programme(board, data(trainer_ids=[ana.id]))

@@ -110,7 +110,7 @@ def test_a_trainer_creates_a_programme_and_is_named(db, story_day, client, login
         "summary": "Knives and hygiene.",
         "starts_on": "2026-12-07",
         "ends_on": "2027-01-30",
-        "planned_hours": "30",
+        "planned_hours": "30,5",
         "body_id": "",
     }
     response = client.post("/programmes/new", data=form)
@@ -118,6 +118,7 @@ def test_a_trainer_creates_a_programme_and_is_named(db, story_day, client, login
     programme = db.session.scalar(sa.select(Programme).where(Programme.title == "Kitchen basics"))
     assert programme.trainer_ids == {trainer.id}
     assert programme.state == "planned"
+    assert str(programme.planned_hours) == "30.5"
 
 
 @pytest.mark.parametrize(
@@ -127,6 +128,8 @@ def test_a_trainer_creates_a_programme_and_is_named(db, story_day, client, login
         ({"ends_on": "2026-11-01"}, "The end must be on or after the start."),
         ({"kind": "cooking"}, "Choose what kind of programme it is."),
         ({"starts_on": "tomorrow"}, ""),
+        ({"planned_hours": "a lot"}, "Give the hours as a number, like 12 or 12.5."),
+        ({"planned_hours": "0"}, "Give the hours as a number from 1 to 5000."),
     ],
 )
 def test_bad_programme_input_answers_422_with_the_message(
