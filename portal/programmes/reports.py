@@ -24,7 +24,7 @@ counts for nothing; a month is the month of the session's day.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -210,8 +210,8 @@ class ProgrammeRow:
     state: str
     planned_hours: Decimal | None
     participants: Cell  # a count
-    hours: Cell  # hours attended over the whole programme
-    completion: Cell  # a percent, None when the planned hours are not given
+    hours: Cell  # hours attended in the year
+    completion: Cell  # the year's hours / (planned hours x participants); None: not planned
 
 
 @dataclass(frozen=True)
@@ -261,7 +261,7 @@ def _sorted_keys(groups: dict[tuple, Group]) -> list[str]:
 
 def report(filters: Filters) -> ProgrammeReport:
     """The report for a year and filters. Statements: six for the hours (kind x month, per
-    kind, per month, in all, per team, per funder) and two for the programmes, whatever the
+    kind, per month, in all, per team, per funder) and three for the programmes, whatever the
     number of sessions and people."""
     by_cell = _groups(filters, ("kind", "month"))
     by_kind = _groups(filters, ("kind",))
@@ -290,6 +290,19 @@ def report(filters: Filters) -> ProgrammeReport:
         ([("team", t) for t in teams], ("t",)),
         ([("funder", f) for f in funders], ("t",)),
     ]
+    # A programme's hours in the year add up, with the others of its kind (or funder), to the
+    # kind's (or funder's) hours: they are figures of the same sums.
+    programmes = programme_rows(filters)
+    for row in programmes:
+        cells[("p", row.programme_id)] = row.hours
+    for k in KINDS:
+        parts = [("p", r.programme_id) for r in programmes if r.kind == k]
+        if parts:
+            relations.append((parts, ("k", k)))
+    for f in funders:
+        parts = [("p", r.programme_id) for r in programmes if r.funder == f]
+        if parts:
+            relations.append((parts, ("funder", f)))
     cells = _no_single_unknown(cells, relations)
     return ProgrammeReport(
         filters=filters,
@@ -298,7 +311,7 @@ def report(filters: Filters) -> ProgrammeReport:
         total=cells[("t",)],
         teams=[Row(t, cells[("team", t)]) for t in teams],
         funders=[Row(f, cells[("funder", f)]) for f in funders],
-        programmes=programme_rows(filters),
+        programmes=[_with_hours(r, cells[("p", r.programme_id)]) for r in programmes],
     )
 
 
@@ -311,10 +324,10 @@ def _running_in(filters: Filters) -> sa.ColumnElement[bool]:
 
 def programme_rows(filters: Filters) -> list[ProgrammeRow]:
     """The programmes running in the year (by their dates) that meet the kind and funder
-    filters, with their figures over the whole programme: the participants (everyone enrolled,
-    those who left included, unless they left on the day they were enrolled), the hours they
-    attended, and completion = hours attended / (planned hours x participants). With a team
-    filter, only the team's participants count. Two statements."""
+    filters: the participants (everyone enrolled, those who left included, unless they left on
+    the day they were enrolled) and the hours they attended in the year. With a team filter,
+    only the team's participants count. Completion is set by `report` (`_with_hours`), once the
+    hours are protected. Three statements."""
     active = filters.active()
     flags = [sa.case((condition, 1), else_=0).label(f"m_{name}") for name, condition in active]
     met = sum((sa.case((c, 1), else_=0) for _n, c in active), sa.literal(0))
@@ -350,18 +363,8 @@ def programme_rows(filters: Filters) -> list[ProgrammeRow]:
         1,
         len(flags),
     )
-    # The minutes of those participants, over the whole programme, with the programme's row.
-    attended, _n = _attended(filters, year_only=False)
-    all_met = sa.and_(sa.true(), *(attended.c[f"m_{name}"] == 1 for name, _c in active))
-    minutes = (
-        sa.select(
-            attended.c.programme_id.label("programme_id"),
-            sa.func.sum(attended.c.minutes).label("minutes"),
-        )
-        .where(all_met)
-        .group_by(attended.c.programme_id)
-        .subquery()
-    )
+    # The minutes attended in the year, with who attended and what each filter leaves out.
+    attended = _groups(filters, ("programme_id",))
     programme_filters = [c for name, c in active if name != "team"]
     rows = db.session.execute(
         sa.select(
@@ -371,29 +374,18 @@ def programme_rows(filters: Filters) -> list[ProgrammeRow]:
             Programme.funder,
             Programme.state,
             Programme.planned_hours,
-            sa.func.coalesce(minutes.c.minutes, 0).label("minutes"),
         )
-        .outerjoin(minutes, minutes.c.programme_id == Programme.id)
         .where(_running_in(filters), *programme_filters)
         .order_by(Programme.starts_on, Programme.title, Programme.id)
     ).all()
     result = []
     for row in rows:
-        group = participants.get((row.id,), Group(0, 0, (0,) * len(flags)))
-        group = Group(int(row.minutes), group.people, group.left_out)
-        hours = group.cell()
-        people = (
-            _hide(count_cell(group.people, group.people, "count"))
-            if hours.suppressed
-            else count_cell(group.people, group.people)
-        )
-        if hours.suppressed:
-            completion = Cell(None, group.people, True, "percent")
-        elif row.planned_hours is None or group.people == 0:
-            completion = Cell(None, group.people, False, "percent")
-        else:
-            planned = float(row.planned_hours) * group.people
-            completion = Cell(group.minutes / 60 / planned, group.people, False, "percent")
+        enrolled_group = participants.get((row.id,), Group(0, 0, (0,) * len(flags)))
+        came = attended.get((row.id,), Group(0, 0, (0,) * len(flags)))
+        hours = came.cell()
+        if enrolled_group.cell().suppressed:  # hours of a small group of participants
+            hours = _hide(hours)
+        hours = Cell(hours.value, enrolled_group.people, hours.suppressed, "hours")
         result.append(
             ProgrammeRow(
                 row.id,
@@ -402,12 +394,29 @@ def programme_rows(filters: Filters) -> list[ProgrammeRow]:
                 row.funder,
                 row.state,
                 row.planned_hours,
-                people,
+                count_cell(enrolled_group.people, enrolled_group.people),
                 hours,
-                completion,
+                Cell(None, enrolled_group.people, False, "percent"),
             )
         )
     return result
+
+
+def _with_hours(row: ProgrammeRow, hours: Cell) -> ProgrammeRow:
+    """The row with its hours as the page shows them: when they are hidden, so are the
+    participants and completion (hours = completion x planned hours x participants)."""
+    if hours.suppressed:
+        participants = _hide(row.participants)
+        completion = Cell(None, row.participants.people, True, "percent")
+    else:
+        participants = row.participants
+        people = row.participants.people
+        completion = Cell(None, people, False, "percent")
+        if row.planned_hours is not None and people:
+            completion = Cell(
+                hours.value / (float(row.planned_hours) * people), people, False, "percent"
+            )
+    return replace(row, participants=participants, hours=hours, completion=completion)
 
 
 # --- Hours per person (named: for funders, audited by the views) ---------------------------------

@@ -101,10 +101,10 @@ def test_figures_by_kind_month_team_funder_and_programme(story_day, db):
     assert {row.key: cell_value(row.hours) for row in r.funders} == {"FSE": 33, "": 30}
     assert [row.key for row in r.funders] == ["FSE", ""]  # "No funder" last
     programmes = {row.programme_id: row for row in r.programmes}
-    # A over the whole programme: 18 + 18 + 15 hours, 6 participants of 12 planned hours.
-    assert cell_value(programmes[a.id].hours) == 51
+    # A in 2026: 18 + 15 hours, 6 participants of 12 planned hours (December 2025 is 2025's).
+    assert cell_value(programmes[a.id].hours) == 33
     assert cell_value(programmes[a.id].participants) == 6
-    assert cell_value(programmes[a.id].completion) == pytest.approx(51 / 72)
+    assert cell_value(programmes[a.id].completion) == pytest.approx(33 / 72)
     assert cell_value(programmes[b.id].hours) == 30
     assert programmes[b.id].completion.shown and programmes[b.id].completion.value is None
 
@@ -115,6 +115,8 @@ def test_the_previous_year_has_only_december(story_day, db):
     citizenship = next(row for row in r.kinds if row.kind == "citizenship")
     assert cell_value(citizenship.months[11]) == 18
     assert cell_value(r.total) == 18
+    (a,) = r.programmes  # B starts in 2026
+    assert cell_value(a.hours) == 18 and cell_value(a.completion) == pytest.approx(18 / 72)
 
 
 def test_a_filter_keeps_its_rows(story_day, db):
@@ -164,7 +166,8 @@ def test_small_groups_are_hidden_and_cannot_be_subtracted(story_day, db):
     programmes = {row.programme_id: row for row in r.programmes}
     assert programmes[b.id].participants.suppressed and programmes[b.id].hours.suppressed
     assert programmes[b.id].completion.suppressed
-    assert cell_value(programmes[a.id].participants) == 6
+    # A's hours in the year are the citizens' year (its only programme): hidden with it.
+    assert programmes[a.id].hours.suppressed and programmes[a.id].participants.suppressed
 
 
 def test_a_team_filter_hides_what_the_rest_would_tell(story_day, db):
@@ -297,7 +300,7 @@ def test_csv_tables(story_day, db, client, login_as):
     rows = _csv(client.get(f"/programmes/reports.csv?table=funder&year={YEAR}"))
     assert ["FSE", "33.0", "6"] in rows and ["(no funder)", "30.0", "5"] in rows
     rows = _csv(client.get(f"/programmes/reports.csv?table=programme&year={YEAR}"))
-    assert ["Citizens", "citizenship", "FSE", "running", "12.0", "6", "51.0", "70.8"] in rows
+    assert ["Citizens", "citizenship", "FSE", "running", "12.0", "6", "33.0", "45.8"] in rows
     assert ["Kitchen trade", "training", "", "running", "", "5", "30.0", ""] in rows
     before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
     rows = _csv(client.get(f"/programmes/reports.csv?table=people&year={YEAR}&team=Kitchen"))
