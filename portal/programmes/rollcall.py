@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,12 +36,14 @@ from portal.core.db import utcnow
 from portal.core.errors import Conflict, DomainError, NotAllowed
 from portal.extensions import db
 from portal.members.models import Member
+from portal.programmes.common import _enrolled_on as enrolled_on
 from portal.programmes.common import local_zone, locked, participants, slot_bounds
 from portal.programmes.models import (
     IN_ROOM,
     STATUS_TITLES,
     Apology,
     Attendance,
+    Enrolment,
     Session,
     Slot,
     Status,
@@ -93,9 +96,23 @@ class RollCall:
         return sum(1 for line in self.lines if not line.status)
 
 
+def _members(session: Session) -> list[Member]:
+    """`participants(session)` without their accounts and categories: the roll-call shows names
+    only (loading 40 accounts would also load their roles)."""
+    return list(
+        db.session.scalars(
+            sa.select(Member)
+            .join(Enrolment, Enrolment.member_id == Member.id)
+            .where(Enrolment.programme_id == session.programme_id, enrolled_on(session.day))
+            .order_by(Member.family_name, Member.given_name, Member.id)
+            .options(sa.orm.lazyload(Member.user), sa.orm.lazyload(Member.category))
+        )
+    )
+
+
 def load(session: Session, slot: Slot) -> RollCall:
     """The roll-call of a slot: three statements (participants, rows, apologies)."""
-    members = participants(session)
+    members = _members(session)
     rows = {
         row.member_id: row
         for row in db.session.scalars(sa.select(Attendance).where(Attendance.slot_id == slot.id))
@@ -201,7 +218,7 @@ def _minutes_of(value: time) -> int:
     return value.hour * 60 + value.minute
 
 
-def _fit(value: time | None, slot: Slot, name: str, what: str) -> time | None:
+def _fit(value: time | None, slot: Slot, name: str, arriving: bool) -> time | None:
     """A time within the slot; a little before the start counts as the start."""
     if value is None:
         return None
@@ -210,17 +227,25 @@ def _fit(value: time | None, slot: Slot, name: str, what: str) -> time | None:
     if start - TOLERANCE.seconds // 60 <= given < start:
         return slot.starts_at
     if not start <= given <= end:
-        raise DomainError(
-            _l(
-                "%(name)s: the %(what)s time %(time)s is outside this part of the session"
+        words = {
+            "name": name,
+            "time": value.strftime("%H:%M"),
+            "start": slot.starts_at.strftime("%H:%M"),
+            "end": slot.ends_at.strftime("%H:%M"),
+        }
+        if arriving:
+            message = _l(
+                "%(name)s: the arrival time %(time)s is outside this part of the session"
                 " (%(start)s to %(end)s).",
-                name=name,
-                what=what,
-                time=value.strftime("%H:%M"),
-                start=slot.starts_at.strftime("%H:%M"),
-                end=slot.ends_at.strftime("%H:%M"),
+                **words,
             )
-        )
+        else:
+            message = _l(
+                "%(name)s: the departure time %(time)s is outside this part of the session"
+                " (%(start)s to %(end)s).",
+                **words,
+            )
+        raise DomainError(message)
     return value
 
 
@@ -262,8 +287,8 @@ def checked(entry: Entry, session: Session, slot: Slot, name: str, now: datetime
         )
     if status not in IN_ROOM:  # excused, absent, unmarked: no times
         return Marks(status, None, None)
-    arrived = _fit(_typed(entry.arrived, name), slot, name, _("arrival"))
-    left = _fit(_typed(entry.left, name), slot, name, _("departure"))
+    arrived = _fit(_typed(entry.arrived, name), slot, name, arriving=True)
+    left = _fit(_typed(entry.left, name), slot, name, arriving=False)
     if status == Status.LATE.value and arrived is None:
         arrived = _now_in(session, slot, now)
         if arrived is None:

@@ -168,9 +168,11 @@ def _rollcall_page(session, slot, query, status=200, message=None, kept=None, cl
         message=message,
         may_run=can_run_session(acting_user(), session),
         session_link=_session_link(session),
-        statuses=[(s.value, STATUS_TITLES[s]) for s in Status],
+        statuses=[(s.value, str(STATUS_TITLES[s])) for s in Status],
         status_title=rollcall.status_title,
-        half_titles={Half(h): t for h, t in HALF_TITLES.items()},
+        # Translated once for the whole list (Jinja's _() would fill in the placeholder).
+        t_minutes=_("Minutes attended: %(n)d"),
+        half_titles={Half(h): str(t) for h, t in HALF_TITLES.items()},
     )
 
 
