@@ -132,3 +132,23 @@ def test_the_integration_purge_runs_the_step(app, db, story_day):
     assert result.exit_code == 0, result.output
     assert "1 scanned paper sheet(s) were removed" in result.output
     assert _images(old) == 0
+
+
+def test_purge_steps_are_named_and_ordered(app, db):
+    from portal.core.registries import register_purge_step
+
+    saved = list(PURGE_STEPS)
+    try:
+        calls = []
+        register_purge_step("test.late", lambda today, **kw: calls.append("late") or "late", 99)
+        register_purge_step("test.early", lambda today, **kw: calls.append("early") or "early", 1)
+        register_purge_step("test.early", lambda today, **kw: calls.append("again") or "again", 1)
+        names = [step.name for step in PURGE_STEPS]
+        assert names.index("test.early") < names.index("programmes.signatures")
+        assert names.index("programmes.signatures") < names.index("test.late")
+        assert names.count("test.early") == 1  # the same name replaces
+        with app.app_context():
+            report = integration_purge.purge(DUE_ON, dry_run=True)
+        assert calls == ["again", "late"] and report.steps["test.late"] == "late"
+    finally:
+        PURGE_STEPS[:] = saved
