@@ -18,6 +18,7 @@ import segno
 from flask import current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -197,9 +198,10 @@ def rollcall_view(session_id: int):
                 raise
             return _rollcall_page(session, slot, query, 422, error.message)
         flash(
-            _(
-                "Everyone not marked yet is present (%(n)d people). Now correct who is not.",
-                n=marked,
+            ngettext(
+                "Marked present: %(num)d person not marked yet. Now correct who is not here.",
+                "Marked present: %(num)d people not marked yet. Now correct who is not here.",
+                marked,
             ),
             "success",
         )
@@ -216,7 +218,14 @@ def rollcall_view(session_id: int):
         if error.status_code != 422:
             raise
         return _rollcall_page(session, slot, query, 422, error.message, kept=entries)
-    flash(_("The roll-call is saved (%(n)d changed).", n=saved.changed), "success")
+    flash(
+        ngettext(
+            "The roll-call is saved: %(num)d person changed.",
+            "The roll-call is saved: %(num)d people changed.",
+            saved.changed,
+        ),
+        "success",
+    )
     if saved.merged:
         flash(_("Someone else saved this list too: their marks are kept with yours."), "info")
     if saved.locked:
