@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from flask import render_template
 
-from portal.programmes.models import KIND_TITLES, STATUS_TITLES
+from portal.core.db import local_today
+from portal.programmes.models import HALF_TITLES, KIND_TITLES, STATUS_TITLES
 from portal.programmes.sheet import Sheet, hours
 
 
@@ -22,6 +23,8 @@ def sheet_pdf(sheet: Sheet, base_url: str) -> bytes:
         programme=sheet.session.programme,
         kind_titles=KIND_TITLES,
         titles=STATUS_TITLES,
+        half_titles=HALF_TITLES,
+        printed_on=local_today(),
         hours=hours,
     )
     return HTML(string=html, base_url=base_url).write_pdf()

@@ -22,7 +22,14 @@ from portal.core.viewhelpers import acting_user
 from portal.extensions import db
 from portal.members.models import Member
 from portal.programmes import bp, common, signatures
-from portal.programmes.models import STATUS_TITLES, Attendance, Session, SessionMaterial, Status
+from portal.programmes.models import (
+    HALF_TITLES,
+    STATUS_TITLES,
+    Attendance,
+    Session,
+    SessionMaterial,
+    Status,
+)
 from portal.programmes.policies import can_read_sheets, can_run_session, member_id_of
 from portal.programmes.sheet import build_sheet, hours
 from portal.programmes.sheet_pdf import sheet_pdf as render_sheet_pdf
@@ -223,6 +230,7 @@ def _sheet_page(session: Session, status: int = 200, **forms):
             runs=runs,
             hours=hours,
             titles=STATUS_TITLES,
+            half_titles=HALF_TITLES,
             statuses=list(Status),
             locked=common.locked,
             signing_open=signatures.signing_open,

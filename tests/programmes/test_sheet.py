@@ -268,8 +268,9 @@ def test_the_pdf_is_laid_out_like_the_paper_sheet(story, client, login_as):
         "Your payslip",
         "Region",
         "Tina Trainer",
-        "09:00",
-        "13:30",
+        "Morning 09:00",
+        "Afternoon 13:30",
+        "Printed on",
         "signed on paper",
         "Absent",
         "6 h 00",  # Ada's hours
