@@ -15,9 +15,10 @@ one e-mail in their own language, and an `AbsenceAlert` records it: once per run
 told about is not told again, however long it grows). Nobody assigned: nothing is recorded, so
 a counsellor assigned later is told at the next check.
 
-`check_absences(session)` is called when a roll-call is saved (or by
-`flask --app wsgi programmes absences`, which checks every finished session of the running
-programmes). It flushes, never commits.
+`check_absences(session)` is meant to be called when a roll-call is saved (it tells nobody
+before the session is over: someone marked absent at 9:15 may still come), and by
+`flask --app wsgi programmes absences` (daily), which checks the last finished session of each
+running programme. It flushes, never commits.
 """
 
 from __future__ import annotations
@@ -184,9 +185,18 @@ def _message(user: User, member: Member, programme: Programme, run: Run) -> tupl
     return subject, body
 
 
+def _over(session: Session) -> bool:
+    if not session.slots:
+        return session.day < local_today()
+    return utcnow() >= slot_bounds(session, session.slots[-1])[1]
+
+
 def check_absences(session: Session) -> int:
     """Tell the counsellors about the runs of `PROGRAMME_ABSENCE_ALERT_AFTER` missed sessions
-    ending at `session`, once per run. Returns the number of alerts recorded."""
+    ending at `session`, once per run, once the session is over (a roll-call saved while it
+    runs tells nobody yet). Returns the number of alerts recorded."""
+    if not _over(session):
+        return 0  # someone marked absent at 9:15 may still come: told once the session is over
     after = threshold()
     long_runs = [run for run in runs(session) if len(run.sessions) >= after]
     if not long_runs:
@@ -225,7 +235,6 @@ def check_absences(session: Session) -> int:
 def finished_sessions_to_check(today=None) -> list[Session]:
     """The last finished, called session of each running programme (each run ends at one)."""
     today = today or local_today()
-    now = utcnow()
     called = sa.select(Slot.session_id).join(Attendance, Attendance.slot_id == Slot.id).distinct()
     candidates = db.session.scalars(
         sa.select(Session)
@@ -239,9 +248,8 @@ def finished_sessions_to_check(today=None) -> list[Session]:
     ).all()
     last: dict[int, Session] = {}
     for session in sorted(candidates, key=_in_order):
-        if session.slots and now < slot_bounds(session, session.slots[-1])[1]:
-            continue  # not over yet
-        last[session.programme_id] = session
+        if _over(session):
+            last[session.programme_id] = session
     return list(last.values())
 
 

@@ -99,3 +99,20 @@ def test_the_command_checks_the_finished_sessions(story_day, db, app):
     again = app.test_cli_runner().invoke(args=["programmes", "absences"])
     assert again.output.startswith("0 absence")
     assert cleo.id not in told
+
+
+def test_nobody_is_told_while_the_session_runs(db):
+    from datetime import time
+
+    from tests.clock import frozen_at
+
+    _programme, sessions, (ada, *_rest), _counsellor = _story()
+    today = make_session(_programme, day=date(2026, 12, 7))  # 09:00-12:00
+    mark(today.slots[0], ada, "absent")
+    with frozen_at(date(2026, 12, 7), time(9, 15)):
+        assert check_absences(today) == 0  # Ada may still come
+    with frozen_at(date(2026, 12, 7), time(12, 5)):
+        # Ada (6 in a row), and Bob and Cleo, not marked in this called session (3 each).
+        assert check_absences(today) == 3
+    assert ada.id in set(db.session.scalars(sa.select(AbsenceAlert.member_id)))
+    assert sessions
