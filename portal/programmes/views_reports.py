@@ -4,9 +4,10 @@ and the attestation of attendance of one participant.
 - The reports are for those with VIEW_PROGRAMME_REPORTS (board, admin, counsellor); anyone else
   gets 403. Filters that cannot be used (a year that is not a year, an unknown kind, team or
   funder) are said on the page (422) and left out; never a 500.
-- The aggregated tables protect small groups (`reports.py`): no reading of them is journaled,
-  as integration's reports. Hours per person names people: its page and its CSV are audited
-  (one audit entry per reading, written after the answer is ready: `write_after`).
+- The aggregated tables protect small groups (`reports.py`): reading the page is not
+  recorded; their CSV and PDF exports are audited, as integration's CSV. Hours per person names
+  people: its page and its CSV are audited (one audit entry per reading). Audit entries are
+  written after the answer is ready (`write_after`).
 - The attestation: see `attestation.py` for who may get it.
 """
 
@@ -203,6 +204,22 @@ def _audit_people(filters: reports.Filters, how: str) -> None:
     )
 
 
+def _audit_export(filters: reports.Filters, how: str) -> None:
+    """An export of the aggregated figures is recorded, as integration's CSV export is."""
+    user = acting_user()
+    write_after(
+        lambda: audit.record(
+            user,
+            "programmes.export_reports",
+            f"Programme report exported ({how})",
+            year=filters.year,
+            kind=filters.kind,
+            team=filters.team,
+            funder=filters.funder,
+        )
+    )
+
+
 @bp.route("/reports/people")
 @login_required
 def reports_people():
@@ -309,6 +326,8 @@ def reports_csv():
         writer.writerow([_safe(cell) for cell in row])
     if table == "people":
         _audit_people(filters, "CSV")
+    else:
+        _audit_export(filters, f"CSV, {table}")
     response = make_response(("\ufeff" + out.getvalue()).encode("utf-8"))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     name = f"programmes-{table}-{filters.year}.csv"
@@ -330,6 +349,7 @@ def reports_pdf():
     if problems:
         return _page(filters, problems, 422)
     pdf = report_pdf(reports.report(filters), public_base_url() + "/", **_helpers())
+    _audit_export(filters, "PDF")
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = (

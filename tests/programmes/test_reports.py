@@ -297,6 +297,8 @@ def test_csv_tables(story_day, db, client, login_as):
     assert rows[0] == ["kind", "month", "hours", "people"]
     assert ["citizenship", "3", "18.0", "6"] in rows
     assert ["all", "year", "63.0", "11"] in rows
+    entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry.action == "programmes.export_reports" and "kind" in entry.summary
     rows = _csv(client.get(f"/programmes/reports.csv?table=funder&year={YEAR}"))
     assert ["FSE", "33.0", "6"] in rows and ["(no funder)", "30.0", "5"] in rows
     rows = _csv(client.get(f"/programmes/reports.csv?table=programme&year={YEAR}"))
@@ -343,6 +345,8 @@ def test_pdf(story_day, db, client, login_as):
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/pdf"
     assert response.data.startswith(b"%PDF")
+    entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry.action == "programmes.export_reports"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     assert "Kitchen trade" in text and "FSE" in text
     assert "Gardener0" not in text
