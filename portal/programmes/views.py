@@ -38,6 +38,7 @@ from portal.extensions import db
 from portal.members import bodies as body_services
 from portal.programmes import bp, services
 from portal.programmes.common import is_participant_on, session_or_404
+from portal.programmes.feedback import may_give_feedback
 from portal.programmes.forms import (
     CancelSessionForm,
     CoveredForm,
@@ -628,7 +629,7 @@ def _session_links(session, may_run, may_read_sheets, may_confirm, participant):
         ("programmes.code_screen", may_run, _("Check-in code")),
         ("programmes.sheet", may_read_sheets, _("Attendance sheet")),
         ("programmes.sign", participant and not session.cancelled, _("Sign the sheet")),
-        ("programmes.feedback", participant, _("Give your opinion")),
+        ("programmes.feedback", may_give_feedback(current_user, session), _("Give your opinion")),
         ("programmes.evidence", may_confirm, _("Learning outcomes reached")),
         ("programmes.practice", may_run, _("Practice meeting and vote")),
     ]
