@@ -192,6 +192,26 @@ class PracticePage:
         return None
 
 
+@dataclass(frozen=True)
+class PracticeSummary:
+    """For the session page: the practice vote and its turnout (never a choice), the turns."""
+
+    poll: Poll | None
+    turnout: object
+    turns: int
+
+
+def practice_summary(session: Session) -> PracticeSummary:
+    poll = practice.practice_poll(session)
+    return PracticeSummary(
+        poll, voting.turnout(poll) if poll is not None else None, practice.last_turn(session)
+    )
+
+
+# The session page includes `programmes/_practice_summary.html`, which asks this.
+bp.add_app_template_global(practice_summary, "practice_summary")
+
+
 def _practice_session(session_id: int, *, run: bool = False) -> Session:
     """The session, for its trainers (`run`) or also its participants; else 403 (404 when the
     programme is not visible to the viewer)."""

@@ -286,6 +286,7 @@ def test_a_practice_vote_through_the_pages(room, app):
     assert "Close the practice vote" not in page
     voting_page = client.get(f"/polls/{poll.id}")
     assert voting_page.status_code == 200 and "Practice" in voting_page.get_data(as_text=True)
+    assert "The people of a training session" in voting_page.get_data(as_text=True)
     token = csrf_token(client, "/")
     voted = client.post(f"/polls/{poll.id}/vote", data={"csrf_token": token, "vote": "yes"})
     assert voted.status_code == 200
@@ -343,3 +344,19 @@ def test_a_practice_vote_in_the_room_through_the_pages(room, client, login_as):
     assert client.post(f"{url}/poll/close", data={"csrf_token": token}).status_code == 302
     poll = practice.practice_poll(session)
     assert poll.state == "closed" and poll.result["verdict"] == "adopted"
+
+
+def test_the_session_page_summary_shows_the_turnout_only(room, app):
+    from flask import render_template_string
+
+    trainer, session, ada, bo, _cy = room
+    practice.save_turn(trainer, session, 1, {"chair": ada.id, "secretary": bo.id})
+    poll = _open(trainer, session)
+    services.cast_vote(ada.user, poll, ada, {"vote": "no"})
+    with app.test_request_context():
+        html = render_template_string(
+            '{% include "programmes/_practice_summary.html" %}', session=session
+        )
+    assert "1 turn of roles." in html
+    assert "1 of 2 has voted" in html and poll.title in html
+    assert "No" not in html  # never what was chosen (Ada said no)
