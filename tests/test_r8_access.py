@@ -8,6 +8,12 @@ a success). Otherwise `test_every_route_argument_is_known` fails and says what t
 
 The answer must be 404 or 403 (a redirect to the login page for visitors): never 2xx, never 3xx
 elsewhere, never 5xx. And nothing may change in the database.
+
+The programmes' routes are also walked around one running programme
+(`test_programme_routes_follow_the_workflow`): 404 for those who may not see it (a plain
+member, a trainer of other programmes, a trainer who lost the role, a withdrawn participant),
+403 for those who see it without the right the route needs (PROGRAMME_NEEDS: a participant on
+the trainer's pages, the board on the roll-call, an administrator on the sheets, ...).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -51,6 +57,22 @@ from portal.meetings.models import (
 )
 from portal.members.bodies import BodyData, create_body
 from portal.members.models import Body, Mandate, Member, MemberCategory, MembershipEvent
+from portal.programmes.models import (
+    Apology,
+    AttendanceCorrection,
+    Enrolment,
+    Evidence,
+    FeedbackAnswer,
+    FeedbackGiven,
+    PracticeRole,
+    Programme,
+    ProgrammeTrainer,
+    SessionMaterial,
+    SessionTrainer,
+    Slot,
+)
+from portal.programmes.models import Attendance as SessionAttendance
+from portal.programmes.models import Session as ProgrammeSession
 from portal.proposals import amendments, attachments, comments
 from portal.proposals.models import (
     Proposal,
@@ -73,8 +95,15 @@ from tests.factories_members import (
     member_with_login,
     membership_step,
 )
+from tests.factories_programmes import enrol
 from tests.factories_proposals import make_proposal
 from tests.factories_voting import make_poll, open_poll_for, voter
+from tests.programme_world import (
+    PROGRAMME_FORM_ENDPOINTS,
+    ProgrammeWorld,
+    programme_form_data,
+    programme_world,
+)
 
 ROLES = ["anonymous", "member", "board", "trainer", "counsellor", "admin", "local"]
 GLOBAL_ROLES = {
@@ -118,6 +147,9 @@ class World:
     action: SupportAction
     correction: RectificationRequest
     skill: Skill  # of the referential: only administrators and counsellors change it
+    # A running programme of a trainer none of the roles is, with a participant who is none of
+    # them: the board, counsellors and administrators see every programme, nobody else sees it.
+    programmes: ProgrammeWorld
 
 
 @dataclass(frozen=True)
@@ -128,6 +160,8 @@ class IdArgument:
     hidden: Callable[[World, str], int | None]
     missing: int
 
+
+PROGRAMME_READERS = ("admin", "board", "counsellor")
 
 ID_ARGUMENTS: dict[str, IdArgument] = {
     "page_id": IdArgument(
@@ -246,6 +280,24 @@ ID_ARGUMENTS: dict[str, IdArgument] = {
         lambda w, role: None if role in ("admin", "counsellor") else 1,
         MISSING_ID,
     ),
+    # Every programme is seen by the board, counsellors and administrators (what they may do
+    # with it is walked in `test_programme_routes_follow_the_workflow`); nobody else sees a
+    # programme they neither run nor take part in.
+    "programme_id": IdArgument(
+        "a programme the role neither runs nor takes part in",
+        lambda w, role: None if role in PROGRAMME_READERS else w.programmes.programme.id,
+        MISSING_ID,
+    ),
+    "session_id": IdArgument(
+        "a session of that programme, today",
+        lambda w, role: None if role in PROGRAMME_READERS else w.programmes.session.id,
+        MISSING_ID,
+    ),
+    "material_id": IdArgument(
+        "the scanned paper sheet of that session",
+        lambda w, role: None if role in PROGRAMME_READERS else w.programmes.paper.id,
+        MISSING_ID,
+    ),
     "version": IdArgument(
         "a version of the page given with it (the page decides who may see it)",
         lambda w, role: 1,
@@ -267,6 +319,10 @@ NOT_IDS = {
 
 
 def _form_data(endpoint: str, world: World) -> dict[str, str]:
+    if endpoint.startswith("programmes."):
+        return programme_form_data(
+            endpoint, world.programmes, world.programmes.enrolments[0].member_id
+        )
     me = str(world.actor.id) if world.actor else "1"
     return {
         "content.edit_page": {
@@ -627,6 +683,7 @@ FORM_DATA_ENDPOINTS = {
     "integration.edit_outcome",
     "integration.move_outcome",
     "integration.toggle_outcome",
+    *PROGRAMME_FORM_ENDPOINTS,
 }
 
 
@@ -732,6 +789,10 @@ def build_world(role: str) -> World:
     skill = Skill(area="Work", name="Arrives on time")
     db.session.add_all([eligibility, period, goal, action, correction, skill])
     db.session.flush()
+    programmes = programme_world(
+        make_user("tara.trainer", roles={Role.MEMBER, Role.TRAINER}),
+        member_with_login(given="Paco", family="Participant"),
+    )
     return World(
         owner,
         target,
@@ -761,6 +822,7 @@ def build_world(role: str) -> World:
         action,
         correction,
         skill,
+        programmes,
     )
 
 
@@ -907,6 +969,67 @@ def snapshot(world: World) -> dict:
         "integration other rows": [
             count(model) for model in (Goal, SupportAction, Eligibility, RectificationRequest)
         ],
+        **programme_rows(count),
+    }
+
+
+def programme_rows(count) -> dict:
+    """What a refused request on a programme could have changed."""
+    rows = db.session.scalars
+    return {
+        "programmes": sorted(
+            (p.id, p.title, p.summary, p.state, p.funder, p.planned_hours, p.starts_on)
+            for p in rows(sa.select(Programme))
+        ),
+        "enrolments": sorted(
+            (e.id, e.programme_id, e.member_id, e.withdrawn_on) for e in rows(sa.select(Enrolment))
+        ),
+        "programme sessions": sorted(
+            (
+                s.id,
+                s.day,
+                s.topic,
+                s.place,
+                s.covered,
+                s.cancelled_at,
+                s.trainer_signed_at,
+                s.roll_version,
+                s.practice_poll_id,
+            )
+            for s in rows(sa.select(ProgrammeSession))
+        ),
+        "slots": sorted(
+            (s.id, s.session_id, s.half, s.starts_at, s.ends_at) for s in rows(sa.select(Slot))
+        ),
+        "session trainers": count(SessionTrainer),
+        "session attendance": sorted(
+            (
+                a.slot_id,
+                a.member_id,
+                a.status,
+                a.arrived_at,
+                a.left_at,
+                a.minutes,
+                a.checked_in_at,
+                a.signed_at,
+                a.signed_on_paper,
+            )
+            for a in rows(sa.select(SessionAttendance))
+        ),
+        "materials": sorted(
+            (m.id, m.filename, m.size, m.paper_sheet) for m in rows(sa.select(SessionMaterial))
+        ),
+        "programme other rows": [
+            count(model)
+            for model in (
+                AttendanceCorrection,
+                Apology,
+                FeedbackGiven,
+                FeedbackAnswer,
+                Evidence,
+                PracticeRole,
+            )
+        ],
     }
 
 
@@ -985,3 +1108,216 @@ def test_ids_beyond_the_database_range_are_not_found(app, client):
             if response.status_code not in (400, 404, 405):
                 failures.append(f"{method} {path} answered {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+# --- Programmes: 404 for who may not see the programme, 403 for who sees it without the right ---
+
+# The right each programme route needs (per method when GET and POST differ).
+RUN, VIEW, EDIT, ENROL, SHEETS, ATTEND, EVIDENCE = (
+    "run",
+    "view",
+    "edit",
+    "enrol",
+    "sheets",
+    "attend",
+    "evidence",
+)
+RUN_OR_TAKE_PART, FEEDBACK_READ = "run or take part", "run, or came"
+PROGRAMME_NEEDS: dict[str, str | dict[str, str]] = {
+    "programmes.view": VIEW,
+    "programmes.edit": EDIT,
+    "programmes.transition": EDIT,  # "cancel", with a reason
+    "programmes.enrol": ENROL,
+    "programmes.withdraw": ENROL,
+    "programmes.convocation": ENROL,
+    "programmes.session_new": RUN,
+    "programmes.attestation": SHEETS,  # of another participant: sheets' readers only
+    "programmes.session": VIEW,
+    "programmes.session_edit": RUN,
+    "programmes.session_cancel": RUN,
+    "programmes.session_covered": RUN,
+    "programmes.material_add": RUN,
+    "programmes.material": SHEETS,  # the scanned paper sheet
+    "programmes.material_delete": RUN,
+    "programmes.rollcall": RUN,
+    "programmes.code_screen": RUN,
+    "programmes.sign": ATTEND,
+    "programmes.sign_for": RUN,
+    "programmes.sheet": SHEETS,
+    "programmes.sheet_pdf": SHEETS,
+    "programmes.sheet_file": SHEETS,
+    "programmes.sheet_paper": RUN,
+    "programmes.sheet_correct": RUN,
+    "programmes.sheet_upload": RUN,
+    "programmes.sheet_sign": RUN,
+    "programmes.apologise": ATTEND,
+    "programmes.withdraw_apology": ATTEND,
+    "programmes.feedback": {"GET": FEEDBACK_READ, "POST": ATTEND},
+    "programmes.evidence": EVIDENCE,
+    "programmes.practice": {"GET": RUN_OR_TAKE_PART, "POST": RUN},
+    "programmes.practice_poll": RUN,
+    "programmes.practice_poll_count": RUN,
+    "programmes.practice_poll_close": RUN,
+}
+# Who holds each right on a running programme, among the viewers below (its own trainer, who
+# holds them all, is not walked: nothing is refused to them).
+PROGRAMME_SEERS = {"participant", "board", "counsellor", "admin"}
+PROGRAMME_MAY = {
+    VIEW: PROGRAMME_SEERS,
+    EDIT: {"board", "admin"},
+    ENROL: {"board", "admin"},
+    RUN: set(),
+    SHEETS: {"board", "counsellor"},
+    ATTEND: {"participant"},
+    EVIDENCE: set(),
+    RUN_OR_TAKE_PART: {"participant"},
+    FEEDBACK_READ: {"participant"},  # once they came (not walked)
+}
+PROGRAMME_VIEWERS = [
+    "anonymous",
+    "member",  # not enrolled
+    "other trainer",  # a trainer, not of this programme
+    "former trainer",  # named on it, but the account lost the trainer role
+    "withdrawn",  # was enrolled, withdrawn
+    "participant",
+    "board",
+    "counsellor",
+    "admin",
+]
+
+
+def programme_need(endpoint: str, method: str) -> str:
+    need = PROGRAMME_NEEDS[endpoint]
+    return need[method] if isinstance(need, dict) else need
+
+
+def test_every_programme_route_has_its_right(app):
+    """A new programme route must say which right it needs (and so what each role gets)."""
+    missing = sorted(
+        {
+            rule.endpoint
+            for rule, _method in id_rules(app)
+            if rule.endpoint.startswith("programmes.") and rule.endpoint not in PROGRAMME_NEEDS
+        }
+    )
+    assert not missing, (
+        f"add these programme routes to PROGRAMME_NEEDS in {__name__}: {', '.join(missing)}"
+    )
+
+
+def _programme_viewer(kind: str, world: ProgrammeWorld, participant: Member) -> User | None:
+    roles = {
+        "member": {Role.MEMBER},
+        "other trainer": {Role.MEMBER, Role.TRAINER},
+        "former trainer": {Role.MEMBER},
+        "board": {Role.MEMBER, Role.BOARD},
+        "counsellor": {Role.MEMBER, Role.COUNSELLOR},
+        "admin": {Role.MEMBER, Role.ADMIN},
+    }
+    if kind == "anonymous":
+        return None
+    if kind == "participant":
+        return participant.user
+    if kind == "withdrawn":
+        member = member_with_login(given="Wanda", family="Withdrawn")
+        row = enrol(world.programme, member)
+        row.withdrawn_on = world.programme.starts_on + timedelta(days=1)
+        db.session.flush()
+        return member.user
+    user = make_user(f"viewer.{kind.replace(' ', '.')}", roles=roles[kind])
+    if kind == "former trainer":
+        db.session.add(ProgrammeTrainer(programme_id=world.programme.id, user_id=user.id))
+        db.session.add(SessionTrainer(session_id=world.session.id, user_id=user.id))
+        db.session.flush()
+        db.session.expire(world.programme, ["trainers"])
+    return user
+
+
+def _count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+@pytest.mark.parametrize("kind", PROGRAMME_VIEWERS)
+def test_programme_routes_follow_the_workflow(app, client, kind):
+    """Every programme route, for viewers around one running programme: 404 for who may not
+    see it, 403 for who sees it without the right the route needs (a login page for
+    visitors); the routes they may use are not walked. Nothing changes in the database."""
+    trainer = make_user("tom.trainer", roles={Role.MEMBER, Role.TRAINER})
+    anna = member_with_login(given="Anna", family="Enrolled")
+    bruno = member_with_login(given="Bruno", family="Enrolled")
+    world = programme_world(trainer, bruno, anna, title="Citizenship in the garden")
+    viewer = _programme_viewer(kind, world, anna)
+    browser = app.test_client()
+    if viewer is not None:
+        login(browser, viewer)
+    token = csrf_token(browser, "/")
+    values = {
+        "programme_id": world.programme.id,
+        "session_id": world.session.id,
+        "member_id": bruno.id,  # another participant
+        "material_id": world.paper.id,
+    }
+    db.session.expire_all()
+    before = programme_rows(_count)
+    failures, tried = [], 0
+    for rule, method in id_rules(app):
+        if not rule.endpoint.startswith("programmes."):
+            continue
+        need = programme_need(rule.endpoint, method)
+        if kind == "anonymous":
+            expected = "login"
+        elif kind not in PROGRAMME_SEERS:
+            expected = 404
+        elif kind not in PROGRAMME_MAY[need]:
+            expected = 403
+        else:
+            continue
+        path = path_for(rule, {name: values[name] for name in rule.arguments})
+        for headers in ({}, {"HX-Request": "true"}):
+            if method == "GET":
+                response = browser.get(path, headers=headers)
+            else:
+                data = {"csrf_token": token, **programme_form_data(rule.endpoint, world, anna.id)}
+                response = browser.open(path, method=method, data=data, headers=headers)
+            tried += 1
+            if expected == "login":
+                ok = response.status_code in (302, 303) and response.headers.get(
+                    "Location", ""
+                ).startswith("/login")
+            else:
+                ok = response.status_code == expected
+            if not ok:
+                failures.append(
+                    f"{kind}: {method} {path} ({rule.endpoint}, needs {need})"
+                    f"{' as htmx' if headers else ''} answered {response.status_code},"
+                    f" expected {expected}"
+                )
+    assert not failures, "\n".join(failures)
+    assert tried >= 2 * 5
+    db.session.expire_all()
+    assert programme_rows(_count) == before, "a refused request changed the programme"
+    # Control: those who see the programme do reach its page and its session's.
+    if kind in PROGRAMME_SEERS:
+        assert browser.get(f"/programmes/{world.programme.id}").status_code == 200
+        assert browser.get(f"/programmes/sessions/{world.session.id}").status_code == 200
+
+
+def test_the_programme_trainer_reaches_what_the_walk_refuses(app, client):
+    """Control for the walk above: the same world is really reachable by its trainer."""
+    trainer = make_user("tom.trainer", roles={Role.MEMBER, Role.TRAINER})
+    bruno = member_with_login(given="Bruno", family="Enrolled")
+    world = programme_world(trainer, bruno, title="Citizenship in the garden")
+    browser = login(app.test_client(), trainer)
+    session = world.session.id
+    for path in (
+        f"/programmes/{world.programme.id}/edit",
+        f"/programmes/sessions/{session}/roll",
+        f"/programmes/sessions/{session}/code",
+        f"/programmes/sessions/{session}/sheet",
+        f"/programmes/sessions/{session}/sign/{bruno.id}",
+        f"/programmes/sessions/{session}/evidence",
+        f"/programmes/sessions/{session}/practice",
+        f"/programmes/sessions/{session}/materials/{world.paper.id}",
+        f"/programmes/{world.programme.id}/attestation/{bruno.id}.pdf",
+    ):
+        assert browser.get(path).status_code == 200, path
