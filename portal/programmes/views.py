@@ -36,7 +36,7 @@ from portal.core.viewhelpers import (
 from portal.core.workflow import available_transitions
 from portal.extensions import db
 from portal.members import bodies as body_services
-from portal.programmes import bp, services
+from portal.programmes import bp, practice, services
 from portal.programmes.common import is_participant_on, session_or_404
 from portal.programmes.feedback import may_give_feedback
 from portal.programmes.forms import (
@@ -622,6 +622,11 @@ def session_edit(session_id: int):
     return _session_edit_page(form, session.programme, session, status)
 
 
+def _has_practice(session) -> bool:
+    """Has the trainer held a practice meeting or vote in the session (for its participants)?"""
+    return bool(practice.last_turn(session) or practice.practice_poll(session))
+
+
 def _session_links(session, may_run, may_read_sheets, may_confirm, participant):
     """The links to the session's other pages the viewer may use (and that are served)."""
     wanted = [
@@ -631,7 +636,11 @@ def _session_links(session, may_run, may_read_sheets, may_confirm, participant):
         ("programmes.sign", participant and not session.cancelled, _("Sign the sheet")),
         ("programmes.feedback", may_give_feedback(current_user, session), _("Give your opinion")),
         ("programmes.evidence", may_confirm, _("Learning outcomes reached")),
-        ("programmes.practice", may_run, _("Practice meeting and vote")),
+        (
+            "programmes.practice",
+            may_run or (participant and _has_practice(session)),
+            _("Practice meeting and vote"),
+        ),
     ]
     return [
         (url_for(endpoint, session_id=session.id), label)

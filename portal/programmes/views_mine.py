@@ -42,6 +42,7 @@ from portal.programmes.models import (
     Mood,
 )
 from portal.programmes.policies import can_confirm_evidence, member_id_of
+from portal.programmes.practice import practice_roles_of
 
 # --- Forms (shape only; the services check the rules) ---------------------------------------------
 
@@ -115,6 +116,7 @@ def _mine_page(status: int = 200, failed_session: int | None = None, form=None):
         failed_session=failed_session,
         failed_form=form,
         feedback_days=FEEDBACK_DAYS,
+        practice_roles=practice_roles_of(member_id),
     )
 
 
