@@ -35,12 +35,13 @@ from portal.core.db import local_today, utcnow
 from portal.extensions import db
 from portal.integration.models import Pathway, Skill
 from portal.members.models import Member, MemberCategory
+from portal.programmes import evidence as evidence_service
+from portal.programmes import practice
 from portal.programmes.common import local_zone
 from portal.programmes.models import (
     IN_ROOM,
     Attendance,
     Enrolment,
-    Evidence,
     FeedbackAnswer,
     FeedbackGiven,
     Half,
@@ -52,6 +53,7 @@ from portal.programmes.models import (
     SessionTrainer,
     Slot,
 )
+from portal.voting import services as voting
 
 MORNING = (Half.MORNING.value, time(9, 0), time(12, 0))
 AFTERNOON = (Half.AFTERNOON.value, time(13, 30), time(16, 30))
@@ -244,18 +246,38 @@ class _Builder:
         for member, (mood, sentence) in zip(present[:feedback], FEEDBACK, strict=False):
             db.session.add(FeedbackGiven(session_id=session.id, member_id=member.id))
             db.session.add(FeedbackAnswer(session_id=session.id, mood=mood, sentence=sentence))
-        if evidence is not None:
-            for index, member in enumerate(present):
-                db.session.add(
-                    Evidence(
-                        session_id=session.id,
-                        member_id=member.id,
-                        skill_id=evidence.id,
-                        level=2 + index % 2 if index % 4 else None,
-                        decided_by_id=trainer.id,
-                    )
-                )
         db.session.flush()
+        if evidence is not None:
+            # The trainer's decisions, as on the evidence page: written to the pathways' skills.
+            evidence_service.save_evidence(
+                trainer,
+                session,
+                {
+                    evidence_service.field_name(member.id, evidence.id): (
+                        str(2 + index % 2) if index % 4 else "none"
+                    )
+                    for index, member in enumerate(present)
+                },
+            )
+        db.session.flush()
+
+
+def _practice_vote(trainer: User, session: Session, present: int) -> None:
+    """A practice vote counted in the room during the session, dated on its day."""
+    poll = practice.open_practice_poll(
+        trainer,
+        session,
+        practice.PracticePollInput(
+            question="Do we hold the summer party at the lake?", in_room=True
+        ),
+    )
+    answers = voting.room_answers(poll)
+    counts = dict(zip(answers, (present - 2, 1, 1), strict=False))
+    practice.count_practice_poll(trainer, session, present, counts)
+    poll = practice.close_practice_poll(trainer, session)
+    poll.opened_at = _at(session.day, time(14, 30))
+    poll.closed_at = _at(session.day, time(14, 45))
+    db.session.flush()
 
 
 def load_demo_programmes() -> DemoProgrammes:
@@ -316,6 +338,8 @@ def load_demo_programmes() -> DemoProgrammes:
                 feedback=6,
                 evidence=team_skill if number == 2 else None,
             )
+        if number == 1 and session.day < today:
+            _practice_vote(sofia, session, len(people) - 1)
         if number == 2:
             for turn, chosen in enumerate((people[0:3], people[3:6]), start=1):
                 for role, member in zip(("chair", "secretary", "teller"), chosen, strict=True):
