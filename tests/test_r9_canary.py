@@ -10,6 +10,12 @@ as a visitor and as an ordinary member: the home page, the lists, every page lin
 A response leaks when the canary appears in its text (tags stripped, so search highlighting
 cannot split it) or in its headers, or when it links to a page the viewer may not see. Control:
 the public page and the members' page are found where they should be, so the crawl is real.
+
+The programmes have their own crawl (`test_programme_canaries_never_reach_who_may_not_see_them`):
+a participant's name, apology, signature, corrections and evidence notes, the anonymous feedback
+sentences and the scanned paper sheet, against a visitor, a member, another programme's trainer,
+another participant, a counsellor and the board; the trainer sees a feedback sentence, never
+next to a name.
 """
 
 from __future__ import annotations
@@ -250,3 +256,248 @@ def test_the_canaries_are_really_there(app, client):
     history = text_of(browser, f"/pages/{site.public_page.id}/history?a=1&b=2")
     assert f"{site.canary} please review" in history
     assert f"{site.canary} in the body." in history  # the old version, in the diff
+
+
+# --- Programmes: what is personal in a programme never reaches who may not see it -------------
+#
+# Around one running programme (its trainer, and participants Anna, Bruno and two others): the
+# canary is in Bruno's family name (so in his apology for tomorrow's session, his line of the
+# sheet, the evidence and correction about him), in his signature picture, in one of the three
+# anonymous feedback sentences, in the note of an evidence about him, in the reason of a
+# correction of his half-day, and in the scanned paper sheet. Crawled as a visitor, a member
+# who is not enrolled, a trainer of other programmes, Anna (a participant: never another
+# participant's data), a counsellor and the board (who read the sheets, never the feedback
+# sentences nor the evidence notes). The trainer reads the feedback sentences, never next to a
+# name.
+
+
+@dataclass
+class ProgrammeCanaries:
+    key: str
+    name: str  # in Bruno's family name
+    signature: str  # a piece of Bruno's signature picture, as the sheet would show it
+    sentence: str  # one feedback sentence (anonymous)
+    note: str  # the note of an evidence about Bruno
+    correction: str  # the reason of a correction of Bruno's half-day
+    paper: str  # inside the scanned paper sheet
+    trainer: User
+    anna: object
+    bruno: object
+    people: list  # every participant
+    world: object
+    tomorrow: object
+
+
+def build_programme_canaries() -> ProgrammeCanaries:
+    from datetime import timedelta
+
+    from portal.core.db import local_today, utcnow
+    from portal.integration.models import Skill
+    from portal.programmes import signatures
+    from portal.programmes.models import (
+        Apology,
+        AttendanceCorrection,
+        Evidence,
+        FeedbackAnswer,
+        FeedbackGiven,
+    )
+    from tests.factories_members import member_with_login
+    from tests.factories_programmes import make_session, mark
+    from tests.programme_world import programme_world, signature_data_url
+
+    key = uuid.uuid4().hex.translate(str.maketrans("0123456789", "ghijklmnop"))
+    canary = f"CANARY-{key}"
+    trainer = make_user(
+        "tina.trainer", display_name="Tina Trainer", roles={Role.MEMBER, Role.TRAINER}
+    )
+    anna = member_with_login(given="Anna", family="Enrolled")
+    bruno = member_with_login(given="Bruno", family=canary)
+    others = [member_with_login(given=g, family="Enrolled") for g in ("Carla", "Dora")]
+    people = [anna, bruno, *others]
+    world = programme_world(
+        trainer,
+        *people,
+        title="Citizenship by the river",
+        paper=f"%PDF-1.4 {canary} paper".encode(),
+    )
+    session, slot = world.session, world.slot
+    tomorrow = make_session(world.programme, day=local_today() + timedelta(days=1), topic="Votes")
+    db.session.add(Apology(session_id=tomorrow.id, member_id=bruno.id, reason="illness"))
+    picture = signatures.clean_signature(signature_data_url(7))
+    row = mark(slot, bruno, "present", minutes=180)
+    row.signature, row.signed_at = picture, utcnow()
+    mark(slot, anna, "present", minutes=180)
+    for person in others:
+        mark(slot, person, "late", minutes=60)
+    db.session.add(
+        AttendanceCorrection(
+            attendance_id=row.id,
+            reason=f"{canary} correction: he came at ten",
+            before={"status": "late"},
+            after={"status": "present"},
+            changed_by_id=trainer.id,
+        )
+    )
+    for person, sentence in zip(
+        (bruno, *others), (f"{canary} said the room was cold", "Good.", ""), strict=True
+    ):
+        db.session.add(FeedbackGiven(session_id=session.id, member_id=person.id))
+        db.session.add(FeedbackAnswer(session_id=session.id, mood="good", sentence=sentence))
+    skill = Skill(area="Citizenship", name="Speaks in a meeting")
+    db.session.add(skill)
+    db.session.flush()
+    db.session.add(
+        Evidence(
+            session_id=session.id,
+            member_id=bruno.id,
+            skill_id=skill.id,
+            level=None,
+            note=f"{canary} note: shy in the group",
+            decided_by_id=trainer.id,
+        )
+    )
+    db.session.flush()
+    signature = signatures.data_url(picture)[len("data:image/png;base64,") :][40:100]
+    return ProgrammeCanaries(
+        key,
+        canary,
+        signature,
+        f"{canary} said",
+        f"{canary} note",
+        f"{canary} correction",
+        f"{canary} paper",
+        trainer,
+        anna,
+        bruno,
+        people,
+        world,
+        tomorrow,
+    )
+
+
+def programme_seeds(site: ProgrammeCanaries) -> list[str]:
+    programme, world = site.world.programme.id, site.world
+    urls = [
+        "/",
+        "/programmes/",
+        "/programmes/mine",
+        "/programmes/check-in",
+        "/programmes/reports",
+        "/programmes/reports/people",
+        "/programmes/reports.csv",
+        "/integration/mine",
+        f"/programmes/{programme}",
+        f"/programmes/{programme}/enrol?q=CANARY",
+        f"/programmes/{programme}/enrol?q=Bruno",
+        f"/programmes/{programme}/convocation.pdf?member={site.bruno.id}",
+        f"/programmes/{programme}/attestation/{site.bruno.id}.pdf",
+    ]
+    for session in (world.session.id, site.tomorrow.id):
+        base = f"/programmes/sessions/{session}"
+        urls += [
+            base,
+            f"{base}/roll",
+            f"{base}/roll?q=Bruno",
+            f"{base}/code",
+            f"{base}/sign",
+            f"{base}/sign/{site.bruno.id}",
+            f"{base}/sheet",
+            f"{base}/sheet.pdf",
+            f"{base}/feedback",
+            f"{base}/evidence",
+            f"{base}/practice",
+            f"{base}/materials/{world.paper.id}",
+            f"{base}/sheet/files/{world.paper.id}",
+        ]
+    return urls
+
+
+def crawl_programmes(browser, seeds: list[str]):
+    """GET every seed and every programme link found, as page and as fragment."""
+    queue, seen, responses = list(seeds), set(), []
+    while queue:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        assert len(seen) < MAX_URLS, "the crawl does not end"
+        for variant, headers in variants(url):
+            response = browser.get(url, headers=headers)
+            data = response.get_data()
+            body = data.decode("utf-8", errors="replace")
+            responses.append((url, variant, response, body))
+            queue += [
+                link
+                for link in (html.unescape(found) for found in LINK.findall(body))
+                if link.startswith("/programmes") and "/static/" not in link
+            ]
+    return responses
+
+
+PROGRAMME_VIEWERS = ["visitor", "member", "other trainer", "participant", "counsellor", "board"]
+
+
+@pytest.mark.parametrize("who", PROGRAMME_VIEWERS)
+def test_programme_canaries_never_reach_who_may_not_see_them(app, client, who):
+    site = build_programme_canaries()
+    everything = [site.name, site.signature, site.sentence, site.note, site.correction, site.paper]
+    viewers = {
+        "member": lambda: make_user("mo.member"),
+        "other trainer": lambda: make_user("otto.trainer", roles={Role.MEMBER, Role.TRAINER}),
+        "participant": lambda: site.anna.user,
+        "counsellor": lambda: make_user("cleo.counsellor", roles={Role.MEMBER, Role.COUNSELLOR}),
+        "board": lambda: make_user("bea.board", roles={Role.MEMBER, Role.BOARD}),
+    }
+    # Those who read the sheets see Bruno's line, signature, corrections and the paper sheet;
+    # nobody but the trainer reads the feedback sentences and the evidence notes.
+    secrets = [site.sentence, site.note] if who in ("counsellor", "board") else everything
+    browser = app.test_client()
+    if who != "visitor":
+        login(browser, viewers[who]())
+    responses = crawl_programmes(browser, programme_seeds(site))
+    assert len(responses) >= 40
+    found = []
+    for url, variant, response, body in responses:
+        assert response.status_code < 500, f"{url} ({variant}) answered {response.status_code}"
+        visible = html.unescape(TAG.sub("", body))
+        headers = " ".join(f"{k}: {v}" for k, v in response.headers.items())
+        for secret in secrets:
+            if secret in body or secret in visible or secret in headers:
+                found.append(f"{url} ({variant}, {response.status_code}): {secret[:60]}")
+    assert not found, "programme canary leaked:\n" + "\n".join(found)
+
+    # Controls: what this viewer may read is there.
+    if who == "participant":
+        assert site.world.session.topic in text_of(browser, "/programmes/mine")
+    if who in ("counsellor", "board"):
+        sheet = text_of(browser, f"/programmes/sessions/{site.world.session.id}/sheet")
+        assert site.name in sheet and site.correction in sheet
+        raw = browser.get(f"/programmes/sessions/{site.world.session.id}/sheet")
+        assert site.signature in raw.get_data(as_text=True)
+
+
+def test_the_trainer_reads_the_feedback_sentences_never_next_to_a_name(app, client):
+    """The programme's trainer: the canaries are really there (the crawl above looked for
+    something that exists), and a feedback sentence is never on a page with a participant's
+    name."""
+    site = build_programme_canaries()
+    browser = login(app.test_client(), site.trainer)
+    responses = crawl_programmes(browser, programme_seeds(site))
+    names = [f"{p.given_name} {p.family_name}" for p in site.people] + [
+        f"{p.family_name} {p.given_name}" for p in site.people
+    ]
+    pages_with_sentence = []
+    for url, variant, response, body in responses:
+        assert response.status_code < 500, f"{url} ({variant}) answered {response.status_code}"
+        visible = html.unescape(TAG.sub("", body))
+        if site.sentence in visible:
+            pages_with_sentence.append(url)
+            near = [name for name in names if name in visible]
+            assert not near, f"{url} ({variant}) shows a feedback sentence with {near}"
+    assert pages_with_sentence, "the trainer never saw the feedback sentences"
+    session = site.world.session.id
+    sheet = text_of(browser, f"/programmes/sessions/{session}/sheet")
+    assert site.name in sheet and site.correction in sheet
+    assert site.name in text_of(browser, f"/programmes/sessions/{site.tomorrow.id}/roll")
+    paper = browser.get(f"/programmes/sessions/{session}/sheet/files/{site.world.paper.id}")
+    assert site.paper.encode() in paper.get_data()
