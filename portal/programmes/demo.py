@@ -81,22 +81,22 @@ def _user(username: str) -> User | None:
 
 
 def _members(team: str | None, count: int, first: str | None = None) -> list[Member]:
-    """Worker-members with a login and a pathway under way (of `team`, or of every team)."""
+    """Active worker-members with a login (of `team`, or of every team), those whose pathway is
+    under way first, then by number; `first` (a username) leads."""
+    under_way = sa.exists().where(Pathway.member_id == Member.id, Pathway.exit_on.is_(None))
     query = (
         sa.select(Member)
         .join(MemberCategory, Member.category_id == MemberCategory.id)
-        .join(Pathway, Pathway.member_id == Member.id)
         .where(
             MemberCategory.code == "worker",
             Member.user_id.is_not(None),
             Member.state == "active",
-            Pathway.exit_on.is_(None),
         )
-        .order_by(Member.id)
+        .order_by(sa.case((under_way, 0), else_=1), Member.id)
     )
     if team is not None:
         query = query.where(Member.team == team)
-    found = list(dict.fromkeys(db.session.scalars(query)))
+    found = list(db.session.scalars(query))
     if first is not None:
         chosen = [m for m in found if m.user is not None and m.user.username == first]
         found = chosen + [m for m in found if m not in chosen]
@@ -341,7 +341,8 @@ def load_demo_programmes() -> DemoProgrammes:
         if number == 1 and session.day < today:
             _practice_vote(sofia, session, len(people) - 1)
         if number == 2:
-            for turn, chosen in enumerate((people[0:3], people[3:6]), start=1):
+            groups = [people[i : i + 3] for i in range(0, 6, 3) if len(people) >= i + 3]
+            for turn, chosen in enumerate(groups, start=1):
                 for role, member in zip(("chair", "secretary", "teller"), chosen, strict=True):
                     db.session.add(
                         PracticeRole(
