@@ -576,7 +576,7 @@ def results_csv(poll_id: int):
     writer.writerow([_("Result"), (poll.result or {}).get("verdict", "")])
     if poll.in_room:
         writer.writerow([_("Counted in the room (show of hands or paper ballots)")])
-        writer.writerow([_("Present"), (poll.result or {}).get("participation", 0)])
+        writer.writerow([_("People present"), (poll.result or {}).get("participation", 0)])
         writer.writerow([_("Electorate"), poll.electorate_count])
     else:
         writer.writerow([_("Took part"), (poll.result or {}).get("participation", 0)])

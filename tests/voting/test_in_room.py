@@ -501,7 +501,7 @@ def test_results_csv_and_ballots_json_of_an_in_room_poll(app, client, login_as, 
     assert "Chosen: Park" in page and "Present: 6 of 8." in page
     assert "Check my receipt" not in page and "Who voted" not in page
     csv_text = client.get(f"/polls/{poll.id}/results.csv").get_data(as_text=True)
-    assert "Counted in the room" in csv_text and "Present,6" in csv_text
+    assert "Counted in the room" in csv_text and "People present,6" in csv_text
     assert "Electorate,8" in csv_text and "Park,3" in csv_text
     response = client.get(f"/polls/{poll.id}/ballots.json")
     assert response.status_code == 200
