@@ -368,6 +368,9 @@ def correct_cell(
             _l("Someone absent or excused cannot have signed."), field="signed_on_paper"
         )
     row = common.attendance_row(slot, member_id)
+    if change.signed_on_paper and not row.signed_on_paper and not slot_started(session, slot):
+        # As `sign_on_paper`: a sheet is signed at the time, never in advance.
+        raise DomainError(_l("This half-day has not started yet."), field="signed_on_paper")
     locked = common.locked(row, session)
     reason = " ".join((change.reason or "").split())
     if locked and not REASON_MIN <= len(reason) <= REASON_MAX:

@@ -1,0 +1,90 @@
+"""Hostile review: integrity of the signed sheet. No path signs a half-day before it starts."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+import sqlalchemy as sa
+
+from portal.core.errors import DomainError
+from portal.extensions import db
+from portal.programmes import signatures
+from portal.programmes.models import Attendance
+from tests.clock import frozen_at
+from tests.conftest import csrf_token
+from tests.factories_members import member_with_login, trainer_user
+from tests.factories_programmes import AFTERNOON, MORNING, enrol, make_programme, make_session
+
+DAY = date(2026, 12, 7)
+
+
+@pytest.fixture()
+def story(db):
+    with frozen_at(DAY, time(9, 30)) as traveller:
+        trainer = trainer_user()
+        programme = make_programme(trainer, starts_on=date(2026, 12, 1))
+        ada = member_with_login(given="Ada", family="Lovelace")
+        enrol(programme, ada)
+        session = make_session(programme, day=DAY, slots=[MORNING, AFTERNOON])
+        yield type(
+            "Story",
+            (),
+            {
+                "trainer": trainer,
+                "ada": ada,
+                "session": session,
+                "morning": session.slots[0],
+                "afternoon": session.slots[1],
+                "clock": traveller,
+            },
+        )
+
+
+def test_a_correction_cannot_record_signed_on_paper_before_the_half_day(story):
+    """At 09:30 the afternoon has not started: 'signed on paper' is refused through the
+    correction as through the paper button (the sheet must be signed at the time)."""
+    with pytest.raises(signatures.SignatureRefused):
+        signatures.sign_on_paper(story.trainer, story.session, story.ada.id, story.afternoon)
+    with pytest.raises(DomainError) as refused:
+        signatures.correct_cell(
+            story.trainer,
+            story.session,
+            story.ada.id,
+            story.afternoon,
+            signatures.CellChange(status="present", signed_on_paper=True),
+        )
+    assert refused.value.field == "signed_on_paper"
+    row = db.session.scalar(sa.select(Attendance).where(Attendance.slot_id == story.afternoon.id))
+    assert row is None or not row.signed_on_paper
+    # The morning has started: the same correction is taken.
+    done = signatures.correct_cell(
+        story.trainer,
+        story.session,
+        story.ada.id,
+        story.morning,
+        signatures.CellChange(status="present", signed_on_paper=True),
+    )
+    assert done.signed_on_paper
+
+
+def test_the_sheet_form_refuses_signed_on_paper_before_the_half_day(story, client, login_as):
+    login_as(story.trainer)
+    url = f"/programmes/sessions/{story.session.id}/sheet"
+    token = csrf_token(client, url)
+    response = client.post(
+        f"{url}/correct/{story.ada.id}",
+        data={
+            "csrf_token": token,
+            "slot": story.afternoon.id,
+            "status": "present",
+            "signed_on_paper": "y",
+        },
+    )
+    assert response.status_code == 422
+    assert "has not started yet" in response.get_data(as_text=True)
+    assert not db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Attendance)
+        .where(Attendance.signed_on_paper.is_(True))
+    )
