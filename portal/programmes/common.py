@@ -92,9 +92,11 @@ def slot_bounds(session: Session, slot: Slot) -> tuple[datetime, datetime]:
     return start, end
 
 
-def attendance_row(slot: Slot, member_id: int) -> Attendance:
+def attendance_row(slot: Slot, member_id: int, *, lock: bool = False) -> Attendance:
     """The participant's row for the slot, created (unmarked) when missing. Race-safe: a row
-    created at the same moment by another request is the one returned."""
+    created at the same moment by another request is the one returned. `lock`: the row is read
+    FOR UPDATE (PostgreSQL), so a service that checks it then writes it (sign, paper,
+    correction) sees what a concurrent one wrote, never overwrites it."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
@@ -102,11 +104,12 @@ def attendance_row(slot: Slot, member_id: int) -> Attendance:
         .values(slot_id=slot.id, member_id=member_id, minutes=0)
         .on_conflict_do_nothing(index_elements=["slot_id", "member_id"])
     )
-    return db.session.scalars(
-        sa.select(Attendance)
-        .where(Attendance.slot_id == slot.id, Attendance.member_id == member_id)
-        .execution_options(populate_existing=True)
-    ).one()
+    query = sa.select(Attendance).where(
+        Attendance.slot_id == slot.id, Attendance.member_id == member_id
+    )
+    if lock:
+        query = query.with_for_update(of=Attendance)
+    return db.session.scalars(query.execution_options(populate_existing=True)).one()
 
 
 def locked(row: Attendance, session: Session) -> bool:

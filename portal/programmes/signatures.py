@@ -221,7 +221,7 @@ def sign_slot(actor, session: Session, member_id: int, slot: Slot, signature: st
         raise SignatureRefused(
             _l("The trainer has already signed the sheet. Ask them."), field="signature"
         )
-    row = common.attendance_row(slot, member_id)
+    row = common.attendance_row(slot, member_id, lock=True)
     if row.signed:
         raise SignatureRefused(_l("This half-day is already signed."), field="signature")
     if row.status in (Status.ABSENT.value, Status.EXCUSED.value):
@@ -259,7 +259,7 @@ def sign_on_paper(actor, session: Session, member_id: int, slot: Slot) -> Attend
         raise SignatureRefused(_l("This half-day has not started yet."))
     if session.trainer_signed_at is not None:
         raise SignatureRefused(_l("The sheet is signed: change it with a reason."))
-    row = common.attendance_row(slot, member_id)
+    row = common.attendance_row(slot, member_id, lock=True)
     if row.signed:
         raise SignatureRefused(_l("This half-day is already signed."))
     if row.status in (Status.ABSENT.value, Status.EXCUSED.value):
@@ -289,6 +289,8 @@ def sign_sheet(actor, session: Session, signature: str) -> Session:
     Raises NotAllowed unless the actor runs the session; SignatureRefused too early, when it is
     already signed, or for a bad picture."""
     _require_run(actor, session)
+    # Two trainers signing at once: the second waits, then sees the first signature.
+    db.session.refresh(session, ["trainer_signed_at"], with_for_update=True)
     if session.trainer_signed_at is not None:
         raise SignatureRefused(_l("The sheet is already signed."), field="signature")
     if not sheet_signable(session):
@@ -367,7 +369,7 @@ def correct_cell(
         raise DomainError(
             _l("Someone absent or excused cannot have signed."), field="signed_on_paper"
         )
-    row = common.attendance_row(slot, member_id)
+    row = common.attendance_row(slot, member_id, lock=True)
     if change.signed_on_paper and not row.signed_on_paper and not slot_started(session, slot):
         # As `sign_on_paper`: a sheet is signed at the time, never in advance.
         raise DomainError(_l("This half-day has not started yet."), field="signed_on_paper")

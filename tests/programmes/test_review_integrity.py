@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+import os
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from tests.factories_members import member_with_login, trainer_user
 from tests.factories_programmes import AFTERNOON, MORNING, enrol, make_programme, make_session
 
 DAY = date(2026, 12, 7)
+PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest.fixture()
@@ -88,3 +91,51 @@ def test_the_sheet_form_refuses_signed_on_paper_before_the_half_day(story, clien
         .select_from(Attendance)
         .where(Attendance.signed_on_paper.is_(True))
     )
+
+
+@pytest.fixture()
+def statements():
+    """The SQL statements run meanwhile."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def _locked_rows(seen: list[str], table: str) -> bool:
+    return any("FOR UPDATE" in s and f"FROM {table}" in s for s in seen)
+
+
+@pytest.mark.skipif(
+    os.environ.get("PORTAL_TEST_BACKEND") != "postgresql",
+    reason="SQLite serialises every POST (BEGIN IMMEDIATE); PostgreSQL needs row locks",
+)
+def test_signing_paper_and_corrections_lock_the_row_they_check(story, statements):
+    """Check then write: without a row lock two requests at once (the participant's phone and
+    the trainer's; a correction while someone signs) both see an unsigned slot, and the second
+    overwrites the first signature, or changes a signed slot without a reason."""
+    from tests.programmes.test_sign import png_data_url
+
+    signatures.sign_slot(story.ada.user, story.session, story.ada.id, story.morning, png_data_url())
+    assert _locked_rows(statements, "session_attendance"), "sign_slot"
+    statements.clear()
+    story.clock.move_to(datetime.combine(DAY, time(14), PARIS))
+    signatures.sign_on_paper(story.trainer, story.session, story.ada.id, story.afternoon)
+    assert _locked_rows(statements, "session_attendance"), "sign_on_paper"
+    statements.clear()
+    signatures.correct_cell(
+        story.trainer,
+        story.session,
+        story.ada.id,
+        story.afternoon,
+        signatures.CellChange(status="late", arrived_at=time(14), reason="Came at two o'clock."),
+    )
+    assert _locked_rows(statements, "session_attendance"), "correct_cell"
+    statements.clear()
+    signatures.sign_sheet(story.trainer, story.session, png_data_url())
+    assert _locked_rows(statements, "programme_sessions"), "sign_sheet"
