@@ -762,6 +762,37 @@ def create_session(actor, programme: Programme, data: SessionData) -> Session:
     return session
 
 
+def _refuse_moving_signed(session: Session, day: date, wanted: dict) -> None:
+    """A signed half-day (finger or paper), or a sheet the trainer signed, keeps the day and
+    times it was signed for: changing them is a correction on the sheet, not an edit."""
+    signed_slots = set(
+        db.session.scalars(
+            sa.select(Attendance.slot_id).where(
+                Attendance.slot_id.in_([slot.id for slot in session.slots] or [0]),
+                sa.or_(Attendance.signed_at.is_not(None), Attendance.signed_on_paper.is_(True)),
+            )
+        )
+    )
+    if session.trainer_signed_at is not None:
+        signed_slots = {slot.id for slot in session.slots}
+    if not signed_slots:
+        return
+    moved = day != session.day or any(
+        slot.id in signed_slots
+        and (
+            slot.half not in wanted
+            or (wanted[slot.half].starts_at, wanted[slot.half].ends_at)
+            != (slot.starts_at, slot.ends_at)
+        )
+        for slot in session.slots
+    )
+    if moved:
+        raise DomainError(
+            _l("People signed this session: its day and signed times cannot change."),
+            field="day",
+        )
+
+
 def update_session(actor, session: Session, data: SessionData) -> Session:
     """Change a session's day, slots, place, topic or trainers. A slot where people were
     already marked keeps its rows: it cannot be removed.
@@ -777,6 +808,7 @@ def update_session(actor, session: Session, data: SessionData) -> Session:
     users = _session_trainers(programme, data.trainer_ids)
     _check_overlap(fields["day"], fields["slots"], users, session.id)
     wanted = {s.half: s for s in fields["slots"]}
+    _refuse_moving_signed(session, fields["day"], wanted)
     for slot in list(session.slots):
         if slot.half in wanted:
             slot.starts_at = wanted[slot.half].starts_at

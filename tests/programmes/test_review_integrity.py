@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from portal.core.errors import DomainError
 from portal.extensions import db
-from portal.programmes import signatures
+from portal.programmes import services, signatures
 from portal.programmes.models import Attendance
 from tests.clock import frozen_at
 from tests.conftest import csrf_token
@@ -139,3 +139,30 @@ def test_signing_paper_and_corrections_lock_the_row_they_check(story, statements
     statements.clear()
     signatures.sign_sheet(story.trainer, story.session, png_data_url())
     assert _locked_rows(statements, "programme_sessions"), "sign_sheet"
+
+
+def test_a_signed_session_keeps_its_day_and_times(story):
+    """Editing the session is no path around a correction: once a half-day is signed (finger or
+    paper) or the trainer signed the sheet, its day and times stay as signed; the place and the
+    topic may still change."""
+    from tests.programmes.test_sign import png_data_url
+
+    signatures.sign_slot(story.ada.user, story.session, story.ada.id, story.morning, png_data_url())
+    same = services.SlotData("morning", time(9), time(12))
+    afternoon = services.SlotData("afternoon", time(13, 30), time(16, 30))
+    for change in (
+        services.SessionData(
+            DAY, [services.SlotData("morning", time(9), time(10)), afternoon], topic="T"
+        ),
+        services.SessionData(date(2026, 12, 8), [same, afternoon], topic="T"),
+    ):
+        with pytest.raises(DomainError) as refused:
+            services.update_session(story.trainer, story.session, change)
+        assert "signed" in str(refused.value.message)
+    db.session.refresh(story.morning)
+    assert (story.morning.starts_at, story.morning.ends_at) == (time(9), time(12))
+    assert story.session.day == DAY
+    done = services.update_session(
+        story.trainer, story.session, services.SessionData(DAY, [same, afternoon], topic="New")
+    )
+    assert done.topic == "New"
