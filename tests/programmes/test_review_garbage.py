@@ -195,3 +195,63 @@ def test_a_ten_megabyte_signature_is_refused_clearly(client, login_as, world):
         )
     assert response.status_code in (413, 422)
     assert response.status_code != 422 or b"too large" in response.data
+
+
+QUERY_KEYS = [
+    "year",
+    "kind",
+    "team",
+    "funder",
+    "state",
+    "page",
+    "table",
+    "member",
+    "slot",
+    "q",
+    "keep",
+    "code",
+]
+
+
+@pytest.mark.parametrize("name", sorted(GARBAGE))
+def test_garbage_in_every_query_string_is_never_a_500(client, login_as, world, name):
+    """Every GET route with every parameter it reads set to garbage, as a trainer, the board
+    and a participant."""
+    value = GARBAGE[name]
+    p, s, m = world.p.id, world.s.id, world.ada.id
+    paths = [
+        "/programmes/",
+        "/programmes/mine",
+        "/programmes/reports",
+        "/programmes/reports.csv",
+        "/programmes/reports/people",
+        f"/programmes/{p}",
+        f"/programmes/{p}/convocation.pdf",
+        f"/programmes/{p}/attestation/{m}.pdf",
+        f"/programmes/{p}/attestation/{2**31}.pdf",
+        f"/programmes/{p}/enrol",
+        f"/programmes/sessions/{s}",
+        f"/programmes/sessions/{s}/roll",
+        f"/programmes/sessions/{s}/code",
+        f"/programmes/sessions/{s}/sheet",
+        f"/programmes/sessions/{s}/sheet/files/{2**31}",
+        f"/programmes/sessions/{s}/materials/{2**31}",
+        f"/programmes/sessions/{s}/sign",
+        f"/programmes/sessions/{s}/sign/{m}",
+        f"/programmes/sessions/{s}/feedback",
+        f"/programmes/sessions/{s}/evidence",
+        f"/programmes/sessions/{s}/practice",
+        "/programmes/check-in",
+    ]
+    query = {key: value for key in QUERY_KEYS}
+    query[f"status-{m}"] = value
+    failures = []
+    with frozen_at(DAY, time(9, 40)):
+        for user, _posts in endpoints(world):
+            _switch(client, login_as, user)
+            for path in paths:
+                for headers in ({}, {"HX-Request": "true"}):
+                    response = client.get(path, query_string=query, headers=headers)
+                    if response.status_code >= 500:
+                        failures.append((path, response.status_code, bool(headers)))
+    assert not failures, failures
