@@ -97,6 +97,19 @@ def build_sheet(session: Session, with_signatures: bool) -> Sheet:
     if with_signatures:
         query = query.options(undefer(Attendance.signature))
     rows = {(r.slot_id, r.member_id): r for r in db.session.scalars(query)} if slot_ids else {}
+    # Someone withdrawn since (on the session's day) keeps the lines they were marked or signed
+    # on: the sheet says what happened, as the hours count it. One statement, only when needed.
+    listed = {member.id for member in members}
+    gone = {
+        member_id
+        for (_slot, member_id), row in rows.items()
+        if member_id not in listed and (row.status is not None or row.signed)
+    }
+    if gone:
+        members = sorted(
+            [*members, *db.session.scalars(sa.select(Member).where(Member.id.in_(gone)))],
+            key=lambda m: (m.family_name, m.given_name, m.id),
+        )
     by_id = {row.id: row for row in rows.values()}
     corrections_rows = (
         list(

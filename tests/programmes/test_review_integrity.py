@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.programmes import services, signatures
-from portal.programmes.models import Attendance
+from portal.programmes.models import Attendance, Enrolment
 from tests.clock import frozen_at
 from tests.conftest import csrf_token
 from tests.factories_members import member_with_login, trainer_user
@@ -166,3 +166,20 @@ def test_a_signed_session_keeps_its_day_and_times(story):
         story.trainer, story.session, services.SessionData(DAY, [same, afternoon], topic="New")
     )
     assert done.topic == "New"
+
+
+def test_a_participant_withdrawn_after_signing_stays_on_that_days_sheet(story, client, login_as):
+    """Withdrawn at 14:00 after signing the morning: the sheet of the day (and its PDF for the
+    funder) still shows the signed morning, as the hours reports count it."""
+    from portal.programmes.sheet import build_sheet
+    from tests.programmes.test_sign import png_data_url
+
+    signatures.sign_slot(story.ada.user, story.session, story.ada.id, story.morning, png_data_url())
+    story.clock.move_to(datetime.combine(DAY, time(14), PARIS))
+    enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.member_id == story.ada.id))
+    services.withdraw(story.trainer, story.session.programme, enrolment.id)
+    sheet = build_sheet(story.session, with_signatures=True)
+    lines = {line.member.id: line for line in sheet.lines}
+    assert story.ada.id in lines, "the signed line vanished from the sheet"
+    assert lines[story.ada.id].cells[0].signature is not None
+    assert sheet.present[story.morning.id] == 1 and sheet.minutes == 180
