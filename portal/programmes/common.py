@@ -112,6 +112,17 @@ def attendance_row(slot: Slot, member_id: int, *, lock: bool = False) -> Attenda
     return db.session.scalars(query.execution_options(populate_existing=True)).one()
 
 
+def sheet_signed_now(session: Session, *, exclusive: bool = False) -> bool:
+    """Has the trainer signed the sheet, as stored now? Re-reads the session's signature time
+    with a row lock (shared by default: many participants sign at once; `exclusive` for the
+    trainer's own signature and the roll-call's serialised saves), so a check made while the
+    trainer signs waits for it instead of trusting the value loaded earlier in the request."""
+    db.session.refresh(
+        session, ["trainer_signed_at"], with_for_update=True if exclusive else {"read": True}
+    )
+    return session.trainer_signed_at is not None
+
+
 def locked(row: Attendance, session: Session) -> bool:
     """Has the slot been signed (by the participant, or on paper), or the whole sheet by the
     trainer? Then it changes only as a correction with a reason."""

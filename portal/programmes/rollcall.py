@@ -36,6 +36,7 @@ from portal.core.db import utcnow
 from portal.core.errors import Conflict, DomainError, NotAllowed
 from portal.extensions import db
 from portal.members.models import Member
+from portal.programmes import common
 from portal.programmes.common import _enrolled_on as enrolled_on
 from portal.programmes.common import local_zone, locked, participants, slot_bounds
 from portal.programmes.models import (
@@ -313,7 +314,9 @@ def _guard(actor, session: Session) -> None:
 
 
 def _lock_session(session: Session) -> int:
-    """Serialise roll-call saves on the session row; its roll_version as stored now."""
+    """Serialise roll-call saves on the session row; its roll_version as stored now (and the
+    trainer's signature of the sheet, so `locked` sees one given meanwhile)."""
+    common.sheet_signed_now(session, exclusive=True)
     return db.session.scalars(
         sa.select(Session.roll_version)
         .where(Session.id == session.id)
@@ -436,9 +439,9 @@ def everyone_present(actor, session: Session, slot: Slot) -> int:
     """Mark every unmarked participant of the slot present for the whole slot (excused when they
     said "I can't come"). Returns how many were marked. Raises NotAllowed, DomainError."""
     _guard(actor, session)
+    version = _lock_session(session)
     if session.trainer_signed_at is not None:
         raise DomainError(_l("The sheet is signed: change it on the sheet, with a reason."))
-    version = _lock_session(session)
     members = [member.id for member in participants(session)]
     apologised = set(
         db.session.scalars(sa.select(Apology.member_id).where(Apology.session_id == session.id))

@@ -217,7 +217,7 @@ def sign_slot(actor, session: Session, member_id: int, slot: Slot, signature: st
             _l("It is too late to sign: a sheet is signed on the day. Ask the trainer."),
             field="signature",
         )
-    if session.trainer_signed_at is not None:
+    if common.sheet_signed_now(session):
         raise SignatureRefused(
             _l("The trainer has already signed the sheet. Ask them."), field="signature"
         )
@@ -257,7 +257,7 @@ def sign_on_paper(actor, session: Session, member_id: int, slot: Slot) -> Attend
         raise NotAllowed(_l("This person is not taking part in this session."))
     if not slot_started(session, slot):
         raise SignatureRefused(_l("This half-day has not started yet."))
-    if session.trainer_signed_at is not None:
+    if common.sheet_signed_now(session):
         raise SignatureRefused(_l("The sheet is signed: change it with a reason."))
     row = common.attendance_row(slot, member_id, lock=True)
     if row.signed:
@@ -290,8 +290,7 @@ def sign_sheet(actor, session: Session, signature: str) -> Session:
     already signed, or for a bad picture."""
     _require_run(actor, session)
     # Two trainers signing at once: the second waits, then sees the first signature.
-    db.session.refresh(session, ["trainer_signed_at"], with_for_update=True)
-    if session.trainer_signed_at is not None:
+    if common.sheet_signed_now(session, exclusive=True):
         raise SignatureRefused(_l("The sheet is already signed."), field="signature")
     if not sheet_signable(session):
         raise SignatureRefused(

@@ -183,3 +183,43 @@ def test_a_participant_withdrawn_after_signing_stays_on_that_days_sheet(story, c
     assert story.ada.id in lines, "the signed line vanished from the sheet"
     assert lines[story.ada.id].cells[0].signature is not None
     assert sheet.present[story.morning.id] == 1 and sheet.minutes == 180
+
+
+def _sheet_signed_meanwhile(session) -> None:
+    """The trainer's signature written by another request since `session` was loaded (the
+    loaded object keeps its stale trainer_signed_at, as in a concurrent request)."""
+    from portal.core.db import utcnow
+    from portal.programmes.models import Session
+
+    db.session.execute(
+        sa.update(Session)
+        .where(Session.id == session.id)
+        .values(trainer_signed_at=utcnow(), trainer_signed_by_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    assert session.trainer_signed_at is None  # stale, as another request's object would be
+
+
+def test_a_sheet_signed_meanwhile_is_not_signed_or_rolled_again(story):
+    """The checks read the trainer's signature as stored when they run, not as loaded at the
+    start of the request: a participant signing, or a roll-call saved, while the trainer signs
+    the sheet is refused / reported locked."""
+    from portal.programmes import rollcall
+    from tests.programmes.test_sign import png_data_url
+
+    story.clock.move_to(datetime.combine(DAY, time(14), PARIS))
+    _sheet_signed_meanwhile(story.session)
+    with pytest.raises(signatures.SignatureRefused):
+        signatures.sign_slot(
+            story.ada.user, story.session, story.ada.id, story.morning, png_data_url()
+        )
+    entry = rollcall.Entry(story.ada.id, rollcall.Marks(None, None, None), "present")
+    saved = rollcall.save(
+        story.trainer, story.session, story.morning, [entry], story.session.roll_version
+    )
+    assert saved.changed == 0 and saved.locked
+    with pytest.raises(DomainError):
+        rollcall.everyone_present(story.trainer, story.session, story.afternoon)
+    assert not db.session.scalar(
+        sa.select(sa.func.count()).select_from(Attendance).where(Attendance.status.is_not(None))
+    )
