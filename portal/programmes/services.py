@@ -762,10 +762,11 @@ def create_session(actor, programme: Programme, data: SessionData) -> Session:
     return session
 
 
-def _refuse_moving_signed(session: Session, day: date, wanted: dict) -> None:
-    """A signed half-day (finger or paper), or a sheet the trainer signed, keeps the day and
-    times it was signed for: changing them is a correction on the sheet, not an edit."""
-    signed_slots = set(
+def _signed_slot_ids(session: Session) -> set[int]:
+    """The slots someone signed (finger or paper); all of them once the trainer signed."""
+    if session.trainer_signed_at is not None:
+        return {slot.id for slot in session.slots}
+    return set(
         db.session.scalars(
             sa.select(Attendance.slot_id).where(
                 Attendance.slot_id.in_([slot.id for slot in session.slots] or [0]),
@@ -773,8 +774,12 @@ def _refuse_moving_signed(session: Session, day: date, wanted: dict) -> None:
             )
         )
     )
-    if session.trainer_signed_at is not None:
-        signed_slots = {slot.id for slot in session.slots}
+
+
+def _refuse_moving_signed(session: Session, day: date, wanted: dict) -> None:
+    """A signed half-day (finger or paper), or a sheet the trainer signed, keeps the day and
+    times it was signed for: changing them is a correction on the sheet, not an edit."""
+    signed_slots = _signed_slot_ids(session)
     if not signed_slots:
         return
     moved = day != session.day or any(
@@ -864,6 +869,14 @@ def cancel_session(actor, session: Session, reason: str, link=None) -> Session:
     reason = _text(reason, MAX_REASON, "reason")
     if not reason:
         raise DomainError(_l("Please say why, in a few words."), field="reason")
+    if _signed_slot_ids(session):  # it took place: its signed hours are not wiped out
+        raise DomainError(
+            _l(
+                "People signed this session: it took place and cannot be cancelled."
+                " Correct the sheet instead, with a reason."
+            ),
+            field="reason",
+        )
     session.cancelled_at = utcnow()
     session.cancel_reason = reason
     db.session.flush()

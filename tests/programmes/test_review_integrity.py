@@ -223,3 +223,21 @@ def test_a_sheet_signed_meanwhile_is_not_signed_or_rolled_again(story):
     assert not db.session.scalar(
         sa.select(sa.func.count()).select_from(Attendance).where(Attendance.status.is_not(None))
     )
+
+
+def test_a_signed_session_cannot_be_cancelled(story, client, login_as):
+    """Cancelling a session that took place and was signed wiped its signed hours out of the
+    reports, My sessions, the pathways and the attestation: refused, the sheet is corrected."""
+    story.clock.move_to(datetime.combine(DAY, time(14), PARIS))
+    signatures.sign_on_paper(story.trainer, story.session, story.ada.id, story.morning)
+    with pytest.raises(DomainError) as refused:
+        services.cancel_session(story.trainer, story.session, "We did not meet after all")
+    assert refused.value.field == "reason"
+    assert story.session.cancelled_at is None
+    login_as(story.trainer)
+    path = f"/programmes/sessions/{story.session.id}"
+    response = client.post(
+        f"{path}/cancel", data={"csrf_token": csrf_token(client, path), "reason": "No room"}
+    )
+    assert response.status_code == 422
+    assert "cannot be cancelled" in response.get_data(as_text=True)
