@@ -776,24 +776,33 @@ def _signed_slot_ids(session: Session) -> set[int]:
     )
 
 
-def _refuse_moving_signed(session: Session, day: date, wanted: dict) -> None:
-    """A signed half-day (finger or paper), or a sheet the trainer signed, keeps the day and
-    times it was signed for: changing them is a correction on the sheet, not an edit."""
-    signed_slots = _signed_slot_ids(session)
+def _refuse_moving_recorded(session: Session, day: date, wanted: dict) -> None:
+    """A half-day where someone is marked or signed (or a sheet the trainer signed) keeps the
+    day and times it was recorded for: its minutes were counted from them, and changing what
+    was signed is a correction on the sheet, not an edit."""
+    signed_slots = _signed_slot_ids(session) | set(
+        db.session.scalars(
+            sa.select(Attendance.slot_id).where(
+                Attendance.slot_id.in_([slot.id for slot in session.slots] or [0]),
+                Attendance.status.is_not(None),
+            )
+        )
+    )
     if not signed_slots:
         return
     moved = day != session.day or any(
         slot.id in signed_slots
-        and (
-            slot.half not in wanted
-            or (wanted[slot.half].starts_at, wanted[slot.half].ends_at)
-            != (slot.starts_at, slot.ends_at)
-        )
+        and slot.half in wanted  # removing a marked half-day is refused below, by name
+        and (wanted[slot.half].starts_at, wanted[slot.half].ends_at)
+        != (slot.starts_at, slot.ends_at)
         for slot in session.slots
     )
     if moved:
         raise DomainError(
-            _l("People signed this session: its day and signed times cannot change."),
+            _l(
+                "People are already marked or signed in this session: its day and the times of"
+                " their half-days cannot change."
+            ),
             field="day",
         )
 
@@ -813,7 +822,7 @@ def update_session(actor, session: Session, data: SessionData) -> Session:
     users = _session_trainers(programme, data.trainer_ids)
     _check_overlap(fields["day"], fields["slots"], users, session.id)
     wanted = {s.half: s for s in fields["slots"]}
-    _refuse_moving_signed(session, fields["day"], wanted)
+    _refuse_moving_recorded(session, fields["day"], wanted)
     for slot in list(session.slots):
         if slot.half in wanted:
             slot.starts_at = wanted[slot.half].starts_at

@@ -241,3 +241,37 @@ def test_a_signed_session_cannot_be_cancelled(story, client, login_as):
     )
     assert response.status_code == 422
     assert "cannot be cancelled" in response.get_data(as_text=True)
+
+
+def test_a_marked_half_day_keeps_its_times(story):
+    """The roll-call stored 180 minutes for the morning; shortening the morning to an hour left
+    those 180 minutes in a 60-minute half-day (counted in every report), and moving the day
+    dated the attendance on a day nobody came."""
+    from portal.programmes import rollcall
+
+    entry = rollcall.Entry(story.ada.id, rollcall.Marks(None, None, None), "present")
+    rollcall.save(story.trainer, story.session, story.morning, [entry], story.session.roll_version)
+    afternoon = services.SlotData("afternoon", time(13, 30), time(16, 30))
+    for change in (
+        services.SessionData(
+            DAY, [services.SlotData("morning", time(9), time(10)), afternoon], topic="T"
+        ),
+        services.SessionData(
+            date(2026, 12, 9),
+            [services.SlotData("morning", time(9), time(12)), afternoon],
+            topic="T",
+        ),
+    ):
+        with pytest.raises(DomainError):
+            services.update_session(story.trainer, story.session, change)
+    db.session.refresh(story.morning)
+    assert story.morning.ends_at == time(12) and story.session.day == DAY
+    # The afternoon, where nobody is marked yet, still moves.
+    later = services.SlotData("afternoon", time(14), time(17))
+    services.update_session(
+        story.trainer,
+        story.session,
+        services.SessionData(
+            DAY, [services.SlotData("morning", time(9), time(12)), later], topic="T"
+        ),
+    )
