@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -115,8 +116,26 @@ def give_feedback(actor, session: Session, mood, sentence="") -> None:
     )
     if not result.rowcount:  # another request of the same person was first
         raise DomainError(ALREADY)
-    db.session.add(FeedbackAnswer(session_id=session.id, mood=mood, sentence=text))
+    _add_answer(insert, session, mood, text)
     db.session.flush()
+
+
+# Answers take a random key (far above the sequence's): keys in the order of arrival would pair
+# the n-th answer of a session with the n-th `FeedbackGiven` row, so with who answered.
+_ANSWER_IDS = (2**30, 2**31 - 1)
+
+
+def _add_answer(insert, session: Session, mood: str, text: str) -> None:
+    for _attempt in range(8):
+        answer_id = _ANSWER_IDS[0] + secrets.randbelow(_ANSWER_IDS[1] - _ANSWER_IDS[0])
+        done = db.session.execute(
+            insert(FeedbackAnswer)
+            .values(id=answer_id, session_id=session.id, mood=mood, sentence=text)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        if done.rowcount:
+            return
+    raise RuntimeError("no free key for a feedback answer")  # 8 draws among a billion
 
 
 # --- The totals ----------------------------------------------------------------------------------
