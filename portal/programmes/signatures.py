@@ -372,6 +372,7 @@ def correct_cell(
     if change.signed_on_paper and not row.signed_on_paper and not slot_started(session, slot):
         # As `sign_on_paper`: a sheet is signed at the time, never in advance.
         raise DomainError(_l("This half-day has not started yet."), field="signed_on_paper")
+    common.sheet_signed_now(session)  # a signature of the sheet given meanwhile locks it too
     locked = common.locked(row, session)
     reason = " ".join((change.reason or "").split())
     if locked and not REASON_MIN <= len(reason) <= REASON_MAX:

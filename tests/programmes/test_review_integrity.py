@@ -275,3 +275,17 @@ def test_a_marked_half_day_keeps_its_times(story):
             DAY, [services.SlotData("morning", time(9), time(12)), later], topic="T"
         ),
     )
+
+
+def test_a_correction_while_the_trainer_signs_needs_a_reason(story):
+    story.clock.move_to(datetime.combine(DAY, time(14), PARIS))
+    _sheet_signed_meanwhile(story.session)
+    with pytest.raises(DomainError) as refused:
+        signatures.correct_cell(
+            story.trainer,
+            story.session,
+            story.ada.id,
+            story.morning,
+            signatures.CellChange(status="present"),
+        )
+    assert refused.value.field == "reason"
