@@ -368,11 +368,13 @@ def correct_cell(
         raise DomainError(
             _l("Someone absent or excused cannot have signed."), field="signed_on_paper"
         )
+    # Locks in the roll-call's order (the session, then the row), so no two requests wait for
+    # each other. A signature of the sheet given meanwhile locks the row too.
+    common.sheet_signed_now(session)
     row = common.attendance_row(slot, member_id, lock=True)
     if change.signed_on_paper and not row.signed_on_paper and not slot_started(session, slot):
         # As `sign_on_paper`: a sheet is signed at the time, never in advance.
         raise DomainError(_l("This half-day has not started yet."), field="signed_on_paper")
-    common.sheet_signed_now(session)  # a signature of the sheet given meanwhile locks it too
     locked = common.locked(row, session)
     reason = " ".join((change.reason or "").split())
     if locked and not REASON_MIN <= len(reason) <= REASON_MAX:
