@@ -270,7 +270,9 @@ def member_summary(member_id: int) -> Summary:
             enrolled=session.id in enrolled_ids,
         )
         over = now >= ends if ends is not None else session.day < today
-        if over:
+        # Under way and already in the room (checked in, marked or signed): attended, not next.
+        here = starts is not None and now >= starts and any(s.status in IN_ROOM for s in line.slots)
+        if over or here:
             if not session.cancelled:
                 past.append(line)
         elif line.enrolled:
