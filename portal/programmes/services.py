@@ -446,6 +446,11 @@ def _enrol(
     result = Enrolled()
     if not members:
         return result
+    # Two people enrolling the same person at once: the second waits for the first and then
+    # finds the enrolment (PostgreSQL; SQLite serialises writing requests already).
+    db.session.execute(
+        sa.select(Programme.id).where(Programme.id == programme.id).with_for_update()
+    )
     existing = {
         e.member_id: e
         for e in db.session.scalars(
