@@ -739,13 +739,20 @@ def main() -> int:
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
 
+    each_backend(run, args, "wise-bench-page-cost-")
+    return 0
+
+
+def each_backend(run, args, prefix: str) -> None:
+    """Print the machine's load, then `run(name, args, tmp)` on SQLite, and on PostgreSQL when
+    TEST_DATABASE_URL is set (`scripts/with-postgres`), or on `args.only`; each timed."""
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     backends = [("sqlite", False)]
     if os.environ.get("TEST_DATABASE_URL"):
         backends.append(("postgresql", True))
     if args.only:
         backends = [b for b in backends if b[0] == args.only]
-    with tempfile.TemporaryDirectory(prefix="wise-bench-page-cost-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         for name, postgres in backends:
             began = time.perf_counter()
             with backend(postgres):
@@ -754,7 +761,6 @@ def main() -> int:
                 f"{name} done in {time.perf_counter() - began:.0f} s;"
                 f" load average {os.getloadavg()[0]:.1f}"
             )
-    return 0
 
 
 if __name__ == "__main__":

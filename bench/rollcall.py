@@ -26,7 +26,6 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 from datetime import time as clock
 from pathlib import Path
@@ -37,7 +36,7 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.page_cost import backend, logged_in  # noqa: E402
+from bench.page_cost import each_backend, logged_in  # noqa: E402
 from tests.live import live_database  # noqa: E402
 
 TARGET_MS = 100.0
@@ -204,21 +203,7 @@ def main() -> int:
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
-    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
-    backends = [("sqlite", False)]
-    if os.environ.get("TEST_DATABASE_URL"):
-        backends.append(("postgresql", True))
-    if args.only:
-        backends = [b for b in backends if b[0] == args.only]
-    with tempfile.TemporaryDirectory(prefix="wise-bench-rollcall-") as tmp:
-        for name, postgres in backends:
-            began = time.perf_counter()
-            with backend(postgres):
-                run(name, args, Path(tmp))
-            print(
-                f"{name} done in {time.perf_counter() - began:.0f} s;"
-                f" load average {os.getloadavg()[0]:.1f}"
-            )
+    each_backend(run, args, "wise-bench-rollcall-")
     return 0
 
 
