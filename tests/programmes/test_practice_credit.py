@@ -4,7 +4,6 @@ page to participants once the trainer has held one there."""
 from datetime import timedelta
 
 from portal.core.db import local_today
-from portal.extensions import db
 from portal.programmes.models import PracticeRole
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
